@@ -45,7 +45,8 @@ fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
         None => false,
     };
     let asks_top_level = args.iter().skip(1).any(|a| matches!(a.to_str(), Some("-h" | "--help" | "-V" | "--version")));
-    if !explicit && !(asks_top_level && first.is_none()) && is_subcommand("check") {
+    let top_level_help = asks_top_level && first.is_none();
+    if !(explicit || top_level_help) && is_subcommand("check") {
         args.insert(1, OsString::from("check"));
     }
     args
