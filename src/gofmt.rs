@@ -271,6 +271,10 @@ pub fn parse_float(s: &str) -> Result<f64, String> {
         Some(b'-') => (true, &s[1..]),
         _ => (false, s),
     };
+    if s.contains('_') && !underscore_ok(s) {
+        return syntax();
+    }
+    let body: String = body.chars().filter(|&c| c != '_').collect();
     let lower = body.to_ascii_lowercase();
     if lower == "inf" || lower == "infinity" {
         return Ok(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
@@ -288,11 +292,43 @@ pub fn parse_float(s: &str) -> Result<f64, String> {
     if !is_decimal_float(body.as_bytes()) {
         return syntax();
     }
-    match s.parse::<f64>() {
+    let clean: String = s.chars().filter(|&c| c != '_').collect();
+    match clean.parse::<f64>() {
         Ok(v) if v.is_infinite() => range(),
         Ok(v) => Ok(v),
         Err(_) => syntax(),
     }
+}
+
+/// Go's `underscoreOK`: underscores only between digits (a base prefix counts as a digit).
+pub(crate) fn underscore_ok(s: &str) -> bool {
+    let b = s.strip_prefix(['+', '-']).unwrap_or(s).as_bytes();
+    let mut saw = b'^';
+    let mut i = 0;
+    let mut hex = false;
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        i = 2;
+        saw = b'0';
+        hex = b[1].eq_ignore_ascii_case(&b'x');
+    }
+    for &c in b.iter().skip(i) {
+        if c.is_ascii_digit() || hex && c.is_ascii_hexdigit() {
+            saw = b'0';
+            continue;
+        }
+        if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+            continue;
+        }
+        if saw == b'_' {
+            return false;
+        }
+        saw = b'!';
+    }
+    saw != b'_'
 }
 
 /// `digits [. digits] | . digits`, then an optional exponent: the decimal syntax Go accepts
@@ -342,7 +378,20 @@ fn parse_hex_float(s: &str) -> Option<f64> {
         v += f64::from(c.to_digit(16)?) * scale;
         scale /= 16.0;
     }
-    Some(v * 2f64.powi(exp))
+    Some(ldexp(v, exp))
+}
+
+/// `v × 2^exp` in steps that stay inside f64's exponent range.
+fn ldexp(mut v: f64, mut exp: i32) -> f64 {
+    while exp > 1000 {
+        v *= 2f64.powi(1000);
+        exp -= 1000;
+    }
+    while exp < -1000 {
+        v *= 2f64.powi(-1000);
+        exp += 1000;
+    }
+    v * 2f64.powi(exp)
 }
 
 /// Go's `unicode.IsPrint` (letters, marks, numbers, punctuation, symbols and ASCII space).
@@ -1427,7 +1476,17 @@ mod tests {
         assert_eq!(parse_float("0x1.8p1"), Ok(3.0));
         assert_eq!(parse_float("1e-400"), Ok(0.0));
         assert_eq!(parse_float("abc"), Err("strconv.ParseFloat: parsing \"abc\": invalid syntax".into()));
-        assert_eq!(parse_float("1_000"), Err("strconv.ParseFloat: parsing \"1_000\": invalid syntax".into()));
+        // Underscore rules confirmed with promtool 3.5.3 through `humanize "<s>"`.
+        assert_eq!(parse_float("1_000"), Ok(1000.0));
+        assert_eq!(parse_float("1e1_0"), Ok(1e10));
+        assert_eq!(parse_float("0x_1p0"), Ok(1.0));
+        assert_eq!(parse_float("0x.8p1"), Ok(1.0));
+        assert_eq!(parse_float("-0x1p-1074"), Ok(-5e-324));
+        assert_eq!(parse_float("nAn").map(f64::is_nan), Ok(true));
+        assert_eq!(parse_float("1.e2"), Ok(100.0));
+        for bad in ["_1", "1__0", "1_", "-nan", ".e1", "0x1"] {
+            assert_eq!(parse_float(bad), Err(format!("strconv.ParseFloat: parsing \"{bad}\": invalid syntax")));
+        }
         assert_eq!(parse_float("+nan"), Err("strconv.ParseFloat: parsing \"+nan\": invalid syntax".into()));
         assert_eq!(parse_float(""), Err("strconv.ParseFloat: parsing \"\": invalid syntax".into()));
         assert_eq!(parse_float("1e"), Err("strconv.ParseFloat: parsing \"1e\": invalid syntax".into()));

@@ -7,3 +7,4 @@ pub mod cli;
 pub mod cmd;
 pub mod gofmt;
 pub mod promql;
+pub mod template;
