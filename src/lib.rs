@@ -5,4 +5,6 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod gofmt;
 pub mod promql;
+pub mod template;
