@@ -214,24 +214,23 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
                 (Value::Bool(a), Value::Bool(b)) => a == b,
                 (Value::Int(a), Value::Int(b)) => a == b,
                 (Value::Float(a), Value::Float(b)) => a == b,
+                (Value::Complex(a, b), Value::Complex(c, d)) => a == c && b == d,
                 (Value::String(a) | Value::Html(a), Value::String(b) | Value::Html(b)) => a == b,
                 _ => {
                     let (n1, n2) = (matches!(arg1, Value::Nil), matches!(arg, Value::Nil));
                     if !n1 && !n2 && kind_name(arg1) != kind_name(arg) {
-                        return Err(format!(
-                            "non-comparable types {}: {}, {}: {}",
-                            show(arg1),
-                            arg1.type_name(),
-                            arg.type_name(),
-                            show(arg)
-                        ));
+                        let args = [arg1.to_arg(), Arg::Str(arg1.type_name()), Arg::Str(arg.type_name()), arg.to_arg()];
+                        return Err(gofmt::sprintf("non-comparable types %s: %v, %s: %v", &args));
                     }
                     if n1 || n2 {
                         n1 == n2
                     } else {
                         match ptr_eq(arg1, arg) {
                             Some(b) => b,
-                            None => return Err(format!("non-comparable type {}: {}", show(arg), arg.type_name())),
+                            None => {
+                                let args = [arg.to_arg(), Arg::Str(arg.type_name())];
+                                return Err(gofmt::sprintf("non-comparable type %s: %v", &args));
+                            }
                         }
                     }
                 }
@@ -252,10 +251,6 @@ fn kind_name(v: &Value) -> &'static str {
         Value::Sample(_) | Value::Histogram(_) | Value::Time(_, true) => "ptr",
         _ => "basic",
     }
-}
-
-fn show(v: &Value) -> String {
-    gofmt::sprint(&[v.to_arg()])
 }
 
 fn eq2(argv: &[Value]) -> Result<bool, String> {
@@ -281,7 +276,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
         return Err(format!("incompatible types for comparison: {} and {}", a.type_name(), b.type_name()));
     }
     Ok(match (k1, a, b) {
-        (BasicKind::Bool, ..) => return Err(BAD.into()),
+        (BasicKind::Bool | BasicKind::Complex, ..) => return Err(BAD.into()),
         (_, Value::Int(x), Value::Int(y)) => x < y,
         (_, Value::Float(x), Value::Float(y)) => x < y,
         (_, Value::String(x) | Value::Html(x), Value::String(y) | Value::Html(y)) => x < y,

@@ -305,9 +305,7 @@ impl<'t> Exec<'t, '_> {
             Value::StrMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), Value::String(v.clone()))).collect(),
             Value::AnyMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
             Value::Int(n) => {
-                if *n < 0 {
-                    return self.errorf(format!("range can't iterate over {n}"));
-                }
+                // Go ranges over 0..n; a negative count runs no iteration.
                 if *n > 0 && b.pipe.decl.len() > 1 {
                     return self.errorf(format!("can't use {n} to iterate over more than one variable"));
                 }
@@ -445,8 +443,8 @@ impl<'t> Exec<'t, '_> {
         let is_hex_int =
             t.len() > 2 && t.starts_with('0') && matches!(t.as_bytes()[1], b'x' | b'X') && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
-        if num.is_complex {
-            return self.errorf(format!("complex constant {t} is not supported"));
+        if let Some((re, im)) = num.complex {
+            return Ok(Value::Complex(re, im));
         }
         if let Some(f) = num.float {
             if !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
@@ -661,7 +659,13 @@ impl<'t> Exec<'t, '_> {
             builtins::call_method(recv, name, argv)
         } else if is_builtin {
             if name == "call" {
-                let callee = args.first().map(ToString::to_string).unwrap_or_default();
+                // Go names the callee by its node, or by reflect.Value.String() of a piped value.
+                let callee = match (args.first(), argv.first()) {
+                    (Some(a), _) => a.to_string(),
+                    (None, Some(Value::String(s))) => s.clone(),
+                    (None, Some(v)) => format!("<{} Value>", v.type_name()),
+                    (None, None) => String::new(),
+                };
                 builtins::call(&callee, &argv)
             } else {
                 builtins::call_builtin(name, argv)

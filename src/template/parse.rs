@@ -716,7 +716,7 @@ fn float_is_uint(f: f64) -> bool {
 
 /// Go's `parse.newNumber`.
 fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
-    let mut n = Number { text: text.to_string(), int: None, uint: None, float: None, is_complex: false };
+    let mut n = Number { text: text.to_string(), int: None, uint: None, float: None, complex: None };
     if typ == ItemType::CharConstant {
         let inner = text.get(1..).unwrap_or("");
         let Some((bytes, tail)) = unquote_char(inner, '\'') else {
@@ -737,7 +737,7 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
     }
     if let Some(im) = text.strip_suffix('i') {
         if let Ok(f) = crate::gofmt::parse_float(im) {
-            n.is_complex = true;
+            n.complex = Some((0.0, f));
             if f == 0.0 {
                 n.float = Some(0.0);
                 n.int = Some(0);
@@ -798,7 +798,7 @@ fn complex_number(mut n: Number) -> Result<Number, String> {
         crate::gofmt::parse_float(re).map_err(|_| format!("illegal number syntax: {}", crate::gofmt::quote(&text)))?;
     let im =
         crate::gofmt::parse_float(im).map_err(|_| format!("illegal number syntax: {}", crate::gofmt::quote(&text)))?;
-    n.is_complex = true;
+    n.complex = Some((re, im));
     if im == 0.0 {
         n.float = Some(re);
         if float_is_int(re) {

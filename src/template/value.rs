@@ -51,6 +51,8 @@ pub enum Value {
     Int(i64),
     /// Go `float64`.
     Float(f64),
+    /// Go `complex128` (only from complex literals).
+    Complex(f64, f64),
     String(String),
     /// `html/template.HTML` (what `safeHtml` returns).
     Html(String),
@@ -78,6 +80,7 @@ pub(crate) enum BasicKind {
     Bool,
     Int,
     Float,
+    Complex,
     String,
 }
 
@@ -89,6 +92,7 @@ impl Value {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
             Value::String(_) => "string",
             Value::Html(_) => "template.HTML",
             Value::StrMap(_) => "map[string]string",
@@ -119,6 +123,7 @@ impl Value {
             Value::Bool(_) => Some(BasicKind::Bool),
             Value::Int(_) => Some(BasicKind::Int),
             Value::Float(_) => Some(BasicKind::Float),
+            Value::Complex(..) => Some(BasicKind::Complex),
             Value::String(_) | Value::Html(_) => Some(BasicKind::String),
             _ => None,
         }
@@ -131,6 +136,7 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
+            Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::String(s) | Value::Html(s) => !s.is_empty(),
             Value::StrMap(m) => !m.is_empty(),
             Value::AnyMap(m) => !m.is_empty(),
@@ -147,6 +153,7 @@ impl Value {
             Value::Bool(b) => Arg::Bool(*b),
             Value::Int(i) => Arg::Int(*i),
             Value::Float(f) => Arg::Float(*f),
+            Value::Complex(re, im) => Arg::Complex(*re, *im),
             Value::String(s) => Arg::Str(s.clone()),
             Value::Html(s) => Arg::Named { ty: "template.HTML".into(), inner: Box::new(Arg::Str(s.clone())) },
             Value::StrMap(m) => str_map_arg(m),
