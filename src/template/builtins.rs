@@ -99,7 +99,7 @@ fn length(v: &Value) -> Result<i64, String> {
 
 fn index_arg(index: &Value, cap: usize) -> Result<usize, String> {
     let x = match index {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::NamedInt { value: i, .. } => *i,
         Value::Nil => return Err("cannot index slice/array with nil".into()),
         other => return Err(format!("cannot index slice/array with type {}", other.type_name())),
     };
@@ -190,8 +190,7 @@ fn ptr_eq(a: &Value, b: &Value) -> Option<bool> {
     Some(match (a, b) {
         (Value::Sample(x), Value::Sample(y)) => Rc::ptr_eq(x, y),
         (Value::Histogram(x), Value::Histogram(y)) => Rc::ptr_eq(x, y),
-        (Value::Time(x, true), Value::Time(y, true)) => x == y,
-        (Value::Time(x, false), Value::Time(y, false)) => x == y,
+        (Value::TimePtr(x), Value::TimePtr(y)) => Rc::ptr_eq(x, y),
         _ => return None,
     })
 }
@@ -212,7 +211,10 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
         } else {
             match (arg1, arg) {
                 (Value::Bool(a), Value::Bool(b)) => a == b,
-                (Value::Int(a), Value::Int(b)) => a == b,
+                (
+                    Value::Int(a) | Value::NamedInt { value: a, .. },
+                    Value::Int(b) | Value::NamedInt { value: b, .. },
+                ) => a == b,
                 (Value::Float(a), Value::Float(b)) => a == b,
                 (Value::Complex(a, b), Value::Complex(c, d)) => a == c && b == d,
                 (Value::String(a) | Value::Html(a), Value::String(b) | Value::Html(b)) => a == b,
@@ -247,8 +249,8 @@ fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::StrMap(_) | Value::AnyMap(_) => "map",
         Value::List(_) | Value::Samples(_) => "slice",
-        Value::Data(_) | Value::Time(_, false) => "struct",
-        Value::Sample(_) | Value::Histogram(_) | Value::Time(_, true) => "ptr",
+        Value::Data(_) | Value::Time(_) => "struct",
+        Value::Sample(_) | Value::Histogram(_) | Value::TimePtr(_) => "ptr",
         _ => "basic",
     }
 }
@@ -277,7 +279,9 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
     }
     Ok(match (k1, a, b) {
         (BasicKind::Bool | BasicKind::Complex, ..) => return Err(BAD.into()),
-        (_, Value::Int(x), Value::Int(y)) => x < y,
+        (_, Value::Int(x) | Value::NamedInt { value: x, .. }, Value::Int(y) | Value::NamedInt { value: y, .. }) => {
+            x < y
+        }
         (_, Value::Float(x), Value::Float(y)) => x < y,
         (_, Value::String(x) | Value::Html(x), Value::String(y) | Value::Html(y)) => x < y,
         _ => return Err(BAD.into()),
@@ -337,9 +341,11 @@ pub(crate) fn query_escape(s: &str) -> String {
 /// Methods of the values templates can hold (`*time.Time` from `toTime`).
 pub(crate) fn method_sig(recv: &Value, name: &str) -> Option<Sig> {
     match recv {
-        Value::Time(..) => match name {
-            "Unix" | "UnixMilli" | "UnixMicro" | "UnixNano" | "Year" | "YearDay" | "Day" | "Hour" | "Minute"
-            | "Second" | "Nanosecond" | "String" | "UTC" | "IsZero" => Some(Sig { params: &[], variadic: None }),
+        Value::TimePtr(_) | Value::Time(_) => match name {
+            "Unix" | "UnixMilli" | "UnixMicro" | "UnixNano" | "Year" | "YearDay" | "Month" | "Weekday" | "Day"
+            | "Hour" | "Minute" | "Second" | "Nanosecond" | "String" | "UTC" | "IsZero" => {
+                Some(Sig { params: &[], variadic: None })
+            }
             "Format" => Some(Sig { params: &[Param::String], variadic: None }),
             _ => None,
         },
@@ -350,14 +356,15 @@ pub(crate) fn method_sig(recv: &Value, name: &str) -> Option<Sig> {
 
 pub(crate) fn call_method(recv: &Value, name: &str, argv: Vec<Value>) -> Result<Value, String> {
     match recv {
-        Value::Time(t, _) => Ok(time_method(t, name, &argv)),
+        Value::TimePtr(t) => Ok(time_method(t, name, &argv)),
+        Value::Time(t) => Ok(time_method(t, name, &argv)),
         Value::Histogram(h) => Ok(Value::String(h.text.clone())),
         _ => Err(format!("no method {name}")),
     }
 }
 
 fn time_method(t: &GoTime, name: &str, argv: &[Value]) -> Value {
-    let (y, _, d) = t.date();
+    let (y, month, d) = t.date();
     let (h, m, s) = t.clock();
     match name {
         "Unix" => Value::Int(t.secs),
@@ -371,7 +378,17 @@ fn time_method(t: &GoTime, name: &str, argv: &[Value]) -> Value {
         "Minute" => Value::Int(i64::from(m)),
         "Second" => Value::Int(i64::from(s)),
         "Nanosecond" => Value::Int(i64::from(t.nanos)),
-        "UTC" => Value::Time(*t, false),
+        "UTC" => Value::Time(*t),
+        "Month" => Value::NamedInt {
+            ty: "time.Month",
+            value: i64::from(month),
+            text: super::gotime::MONTHS.get(month as usize - 1).copied().unwrap_or(""),
+        },
+        "Weekday" => Value::NamedInt {
+            ty: "time.Weekday",
+            value: t.weekday() as i64,
+            text: super::gotime::DAYS.get(t.weekday()).copied().unwrap_or(""),
+        },
         "IsZero" => Value::Bool(t.secs == -62_135_596_800 && t.nanos == 0),
         "Format" => match argv.first() {
             Some(Value::String(layout)) => Value::String(t.format(layout)),

@@ -304,7 +304,7 @@ impl<'t> Exec<'t, '_> {
             }
             Value::StrMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), Value::String(v.clone()))).collect(),
             Value::AnyMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
-            Value::Int(n) => {
+            Value::Int(n) | Value::NamedInt { value: n, .. } => {
                 // Go ranges over 0..n; a negative count runs no iteration.
                 if *n > 0 && b.pipe.decl.len() > 1 {
                     return self.errorf(format!("can't use {n} to iterate over more than one variable"));

@@ -68,8 +68,16 @@ pub enum Value {
     Samples(Rc<Vec<Rc<Sample>>>),
     /// `*template.sample`.
     Sample(Rc<Sample>),
-    /// `*time.Time` (from `toTime`), or `time.Time` from its methods.
-    Time(GoTime, bool),
+    /// `*time.Time` (from `toTime`; pointers compare by identity, as in Go).
+    TimePtr(Rc<GoTime>),
+    /// `time.Time` (from its `UTC` method).
+    Time(GoTime),
+    /// A named integer type with a `String` method (`time.Month`, `time.Weekday`).
+    NamedInt {
+        ty: &'static str,
+        value: i64,
+        text: &'static str,
+    },
     /// `*histogram.FloatHistogram`.
     Histogram(Rc<HistogramValue>),
 }
@@ -101,8 +109,9 @@ impl Value {
             Value::Data(_) => DATA_TYPE,
             Value::Samples(_) => QUERY_RESULT,
             Value::Sample(_) => SAMPLE_PTR,
-            Value::Time(_, true) => "*time.Time",
-            Value::Time(_, false) => "time.Time",
+            Value::TimePtr(_) => "*time.Time",
+            Value::Time(_) => "time.Time",
+            Value::NamedInt { ty, .. } => ty,
             Value::Histogram(_) => "*histogram.FloatHistogram",
         }
         .to_string()
@@ -112,7 +121,7 @@ impl Value {
     pub(crate) fn indirect_type_name(&self) -> String {
         match self {
             Value::Sample(_) => "template.sample".into(),
-            Value::Time(..) => "time.Time".into(),
+            Value::TimePtr(_) => "time.Time".into(),
             Value::Histogram(_) => "histogram.FloatHistogram".into(),
             other => other.type_name(),
         }
@@ -121,7 +130,7 @@ impl Value {
     pub(crate) fn basic_kind(&self) -> Option<BasicKind> {
         match self {
             Value::Bool(_) => Some(BasicKind::Bool),
-            Value::Int(_) => Some(BasicKind::Int),
+            Value::Int(_) | Value::NamedInt { .. } => Some(BasicKind::Int),
             Value::Float(_) => Some(BasicKind::Float),
             Value::Complex(..) => Some(BasicKind::Complex),
             Value::String(_) | Value::Html(_) => Some(BasicKind::String),
@@ -134,7 +143,7 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i) | Value::NamedInt { value: i, .. } => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::String(s) | Value::Html(s) => !s.is_empty(),
@@ -142,7 +151,7 @@ impl Value {
             Value::AnyMap(m) => !m.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Samples(s) => !s.is_empty(),
-            Value::Data(_) | Value::Sample(_) | Value::Time(..) | Value::Histogram(_) => true,
+            Value::Data(_) | Value::Sample(_) | Value::TimePtr(_) | Value::Time(_) | Value::Histogram(_) => true,
         }
     }
 
@@ -176,15 +185,17 @@ impl Value {
                 items: s.iter().map(|x| Value::Sample(x.clone()).to_arg()).collect(),
             },
             Value::Sample(s) => Arg::Pointer { ty: SAMPLE_PTR.into(), target: Box::new(sample_struct(s)) },
-            Value::Time(t, ptr) => Arg::Stringer {
+            Value::TimePtr(t) => Arg::Stringer {
                 ty: self.type_name(),
                 text: t.to_string(),
-                raw: Box::new(if *ptr {
-                    Arg::Pointer { ty: "*time.Time".into(), target: Box::new(time_struct(t)) }
-                } else {
-                    time_struct(t)
-                }),
+                raw: Box::new(Arg::Pointer { ty: "*time.Time".into(), target: Box::new(time_struct(t)) }),
             },
+            Value::Time(t) => {
+                Arg::Stringer { ty: self.type_name(), text: t.to_string(), raw: Box::new(time_struct(t)) }
+            }
+            Value::NamedInt { ty, value, text } => {
+                Arg::Stringer { ty: ty.to_string(), text: text.to_string(), raw: Box::new(Arg::Int(*value)) }
+            }
             Value::Histogram(h) => Arg::Stringer {
                 ty: self.type_name(),
                 text: h.text.clone(),
@@ -217,10 +228,11 @@ fn sample_struct(s: &Sample) -> Arg {
     Arg::Struct { ty: "template.sample".into(), fields: vec![str_map_arg(&s.labels), s.value.to_arg()] }
 }
 
+/// time.Time's private fields as `%d` shows them: wall (the nanoseconds, no monotonic
+/// reading), ext (seconds since year 1), loc (nil for UTC).
 fn time_struct(t: &GoTime) -> Arg {
-    // Go would show time.Time's private fields (wall, ext, loc); only their count is kept.
     Arg::Struct {
         ty: "time.Time".into(),
-        fields: vec![Arg::Int(t.secs), Arg::Int(i64::from(t.nanos)), Arg::Str("UTC".into())],
+        fields: vec![Arg::Int(i64::from(t.nanos)), Arg::Int(t.secs.saturating_add(62_135_596_800)), Arg::Int(0)],
     }
 }
