@@ -100,6 +100,7 @@ fn length(v: &Value) -> Result<i64, String> {
 fn index_arg(index: &Value, cap: usize) -> Result<usize, String> {
     let x = match index {
         Value::Int(i) | Value::NamedInt { value: i, .. } => *i,
+        Value::Byte(b) => i64::from(*b),
         Value::Nil => return Err("cannot index slice/array with nil".into()),
         other => return Err(format!("cannot index slice/array with type {}", other.type_name())),
     };
@@ -127,7 +128,7 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
             Value::String(s) | Value::Html(s) => {
                 let x = index_arg(ix, s.len())?;
                 match s.as_bytes().get(x) {
-                    Some(&b) => Value::Int(i64::from(b)),
+                    Some(&b) => Value::Byte(b),
                     None => return Err("reflect: string index out of range".into()),
                 }
             }
@@ -204,6 +205,18 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
     for arg in rest {
         let k2 = arg.basic_kind();
         let truth = if k1 != k2 {
+            if let (Some(x), Some(y)) = (int_of(arg1), int_of(arg)) {
+                // Go compares integers regardless of signedness.
+                if matches!(
+                    (k1, k2),
+                    (Some(BasicKind::Int), Some(BasicKind::Uint)) | (Some(BasicKind::Uint), Some(BasicKind::Int))
+                ) {
+                    if x == y {
+                        return Ok(true);
+                    }
+                    continue;
+                }
+            }
             if !matches!(arg1, Value::Nil) && !matches!(arg, Value::Nil) {
                 return Err(format!("incompatible types for comparison: {} and {}", arg1.type_name(), arg.type_name()));
             }
@@ -217,6 +230,7 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
                 ) => a == b,
                 (Value::Float(a), Value::Float(b)) => a == b,
                 (Value::Complex(a, b), Value::Complex(c, d)) => a == c && b == d,
+                (Value::Byte(a), Value::Byte(b)) => a == b,
                 (Value::String(a) | Value::Html(a), Value::String(b) | Value::Html(b)) => a == b,
                 _ => {
                     let (n1, n2) = (matches!(arg1, Value::Nil), matches!(arg, Value::Nil));
@@ -255,6 +269,15 @@ fn kind_name(v: &Value) -> &'static str {
     }
 }
 
+/// The integer value of an int- or uint-kind value.
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) | Value::NamedInt { value: i, .. } => Some(*i),
+        Value::Byte(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
 fn eq2(argv: &[Value]) -> Result<bool, String> {
     eq(argv.first().unwrap_or(&Value::Nil), argv.get(1..2).unwrap_or(&[]))
 }
@@ -274,6 +297,11 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
     const BAD: &str = "invalid type for comparison";
     let k1 = a.basic_kind().ok_or(BAD)?;
     let k2 = b.basic_kind().ok_or(BAD)?;
+    if matches!((k1, k2), (BasicKind::Int, BasicKind::Uint) | (BasicKind::Uint, BasicKind::Int)) {
+        if let (Some(x), Some(y)) = (int_of(a), int_of(b)) {
+            return Ok(x < y);
+        }
+    }
     if k1 != k2 {
         return Err(format!("incompatible types for comparison: {} and {}", a.type_name(), b.type_name()));
     }
@@ -284,6 +312,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
         }
         (_, Value::Float(x), Value::Float(y)) => x < y,
         (_, Value::String(x) | Value::Html(x), Value::String(y) | Value::Html(y)) => x < y,
+        (_, Value::Byte(x), Value::Byte(y)) => x < y,
         _ => return Err(BAD.into()),
     })
 }
@@ -433,7 +462,9 @@ mod tests {
     #[test]
     fn index_and_slice() {
         let s = Value::String("héllo".into());
-        assert_eq!(index(&s, &[Value::Int(0)]), Ok(Value::Int(104)));
+        assert_eq!(index(&s, &[Value::Int(0)]), Ok(Value::Byte(104)));
+        assert_eq!(eq(&Value::Byte(104), &[Value::Int(104)]), Ok(true));
+        assert_eq!(lt(&Value::Int(-1), &Value::Byte(0)), Ok(true));
         assert_eq!(index(&s, &[Value::Int(9)]), Err("index out of range: 9".into()));
         assert_eq!(index(&s, &[Value::Int(6)]), Err("reflect: string index out of range".into()));
         assert_eq!(index(&Value::Nil, &[]), Err("index of untyped nil".into()));

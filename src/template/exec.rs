@@ -304,12 +304,19 @@ impl<'t> Exec<'t, '_> {
             }
             Value::StrMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), Value::String(v.clone()))).collect(),
             Value::AnyMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
-            Value::Int(n) | Value::NamedInt { value: n, .. } => {
-                // Go ranges over 0..n; a negative count runs no iteration.
-                if *n > 0 && b.pipe.decl.len() > 1 {
-                    return self.errorf(format!("can't use {n} to iterate over more than one variable"));
+            Value::Int(_) | Value::NamedInt { .. } | Value::Byte(_) => {
+                // Go ranges over 0..n (nothing for n <= 0), one variable only.
+                if b.pipe.decl.len() > 1 {
+                    let shown = crate::gofmt::sprint(&[val.to_printable_arg()]);
+                    return self.errorf(format!("can't use {shown} to iterate over more than one variable"));
                 }
-                (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect()
+                match &val {
+                    Value::Byte(n) => (0..*n).map(|i| (Value::Nil, Value::Byte(i))).collect(),
+                    Value::Int(n) | Value::NamedInt { value: n, .. } => {
+                        (0..*n).map(|i| (Value::Nil, Value::Int(i))).collect()
+                    }
+                    _ => Vec::new(),
+                }
             }
             Value::Nil => Vec::new(),
             other => {

@@ -49,6 +49,8 @@ pub enum Value {
     Bool(bool),
     /// Go `int`.
     Int(i64),
+    /// Go `uint8` (a byte of a string, from `index`).
+    Byte(u8),
     /// Go `float64`.
     Float(f64),
     /// Go `complex128` (only from complex literals).
@@ -87,6 +89,7 @@ pub enum Value {
 pub(crate) enum BasicKind {
     Bool,
     Int,
+    Uint,
     Float,
     Complex,
     String,
@@ -99,6 +102,7 @@ impl Value {
             Value::Nil => "<nil>",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Byte(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Complex(..) => "complex128",
             Value::String(_) => "string",
@@ -131,6 +135,7 @@ impl Value {
         match self {
             Value::Bool(_) => Some(BasicKind::Bool),
             Value::Int(_) | Value::NamedInt { .. } => Some(BasicKind::Int),
+            Value::Byte(_) => Some(BasicKind::Uint),
             Value::Float(_) => Some(BasicKind::Float),
             Value::Complex(..) => Some(BasicKind::Complex),
             Value::String(_) | Value::Html(_) => Some(BasicKind::String),
@@ -144,6 +149,7 @@ impl Value {
             Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Int(i) | Value::NamedInt { value: i, .. } => *i != 0,
+            Value::Byte(b) => *b != 0,
             Value::Float(f) => *f != 0.0,
             Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::String(s) | Value::Html(s) => !s.is_empty(),
@@ -161,6 +167,7 @@ impl Value {
             Value::Nil => Arg::Nil,
             Value::Bool(b) => Arg::Bool(*b),
             Value::Int(i) => Arg::Int(*i),
+            Value::Byte(b) => Arg::Named { ty: "uint8".into(), inner: Box::new(Arg::Int(i64::from(*b))) },
             Value::Float(f) => Arg::Float(*f),
             Value::Complex(re, im) => Arg::Complex(*re, *im),
             Value::String(s) => Arg::Str(s.clone()),
