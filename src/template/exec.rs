@@ -129,8 +129,14 @@ pub(crate) struct Exec<'t, 'f> {
     vars: Vec<(String, Value)>,
     at: At<'t>,
     depth: usize,
+    steps: u64,
     funcs: &'f mut dyn Funcs,
 }
+
+/// Execution budget. Go has none (a runaway template hangs Prometheus's rule evaluation); we
+/// stop with an error so that `mlmon-lint test` cannot hang or exhaust memory.
+const MAX_STEPS: u64 = 1_000_000;
+const MAX_OUTPUT: usize = 16 << 20;
 
 /// Runs template `name` of `trees` (parsed from `text` as `parse_name`) on `data`.
 pub(crate) fn execute(
@@ -150,6 +156,7 @@ pub(crate) fn execute(
         vars: vec![("$".into(), data.clone())],
         at: At::None,
         depth: 0,
+        steps: 0,
         funcs,
     };
     let Some(root) = trees.get(name) else {
@@ -228,6 +235,10 @@ impl<'t> Exec<'t, '_> {
 
     fn walk(&mut self, dot: &Value, node: &'t Node) -> R<()> {
         self.at(At::Node(node));
+        self.steps += 1;
+        if self.steps > MAX_STEPS || self.out.len() > MAX_OUTPUT {
+            return self.errorf("template execution exceeds mlmon-lint's limits (10^6 steps, 16 MiB of output)");
+        }
         match node {
             Node::Text { text } => {
                 self.out.push_str(text);
@@ -297,13 +308,13 @@ impl<'t> Exec<'t, '_> {
     fn range_inner(&mut self, dot: &Value, b: &'t Branch) -> R<()> {
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let mark = self.vars.len();
-        let items: Vec<(Value, Value)> = match &val {
-            Value::List(l) => l.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), v.clone())).collect(),
+        let items: Box<dyn Iterator<Item = (Value, Value)>> = match &val {
+            Value::List(l) => Box::new(l.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), v.clone()))),
             Value::Samples(s) => {
-                s.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), Value::Sample(v.clone()))).collect()
+                Box::new(s.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), Value::Sample(v.clone()))))
             }
-            Value::StrMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), Value::String(v.clone()))).collect(),
-            Value::AnyMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
+            Value::StrMap(m) => Box::new(m.iter().map(|(k, v)| (Value::String(k.clone()), Value::String(v.clone())))),
+            Value::AnyMap(m) => Box::new(m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone()))),
             Value::Int(_) | Value::NamedInt { .. } | Value::Byte(_) => {
                 // Go ranges over 0..n (nothing for n <= 0), one variable only.
                 if b.pipe.decl.len() > 1 {
@@ -311,20 +322,21 @@ impl<'t> Exec<'t, '_> {
                     return self.errorf(format!("can't use {shown} to iterate over more than one variable"));
                 }
                 match &val {
-                    Value::Byte(n) => (0..*n).map(|i| (Value::Nil, Value::Byte(i))).collect(),
+                    Value::Byte(n) => Box::new((0..*n).map(|i| (Value::Nil, Value::Byte(i)))),
                     Value::Int(n) | Value::NamedInt { value: n, .. } => {
-                        (0..*n).map(|i| (Value::Nil, Value::Int(i))).collect()
+                        Box::new((0..*n).map(|i| (Value::Nil, Value::Int(i))))
                     }
-                    _ => Vec::new(),
+                    _ => Box::new(std::iter::empty()),
                 }
             }
-            Value::Nil => Vec::new(),
+            Value::Nil => Box::new(std::iter::empty()),
             other => {
                 let shown = crate::gofmt::sprint(&[other.to_printable_arg()]);
                 return self.errorf(format!("range can't iterate over {shown}"));
             }
         };
-        if items.is_empty() {
+        let mut items = items.peekable();
+        if items.peek().is_none() {
             if let Some(e) = &b.else_list {
                 return self.walk_list(dot, e);
             }

@@ -44,9 +44,11 @@
 //!
 //! Known differences from Go, all outside what alert templates normally do: nesting deeper than
 //! [`MAX_DEPTH`] (parentheses, control structures, template recursion) is an error (Go allows
-//! 10000 parentheses and 100000 template calls); complex-number literals parse but do not
-//! execute; printing a `query` result list shows placeholder pointers (Go prints memory
-//! addresses); `time.Time` has only its common methods (`Unix`, `Format`, `Year`, ...);
+//! 10000 parentheses and 100000 template calls); an execution that takes more than a million
+//! steps or writes more than 16 MiB stops with an error (Go would run on); printing a `query`
+//! result list shows placeholder pointers (Go prints memory addresses); `time.Time` has only its
+//! common methods (`Unix`, `Format`, `Year`, `Month`, ...), a histogram value only `Count`, `Sum`
+//! and `String`;
 //! `sortByLabel` returns a sorted copy (Go sorts in place, visible only through a variable
 //! holding the same result); Unicode category tables are approximated where Rust's standard
 //! library has none (`unicode.IsPrint`, word breaks in `title`).
