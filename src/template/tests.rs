@@ -134,3 +134,16 @@ fn arbitrary_input_never_panics() {
         let _ = run(&text);
     }
 }
+
+#[test]
+fn spans_point_into_the_users_text() {
+    let span = |t: &str| validate_template("A", t).err().map(|e| (e.span.clone(), t[e.span].to_string()));
+    assert_eq!(span("ok {{ now }} x"), Some((6..9, "now".to_string())));
+    assert_eq!(span("{{ $labels.x "), Some((13..13, String::new())));
+    assert_eq!(span("a\n{{ if $z }}{{ end }}"), Some((8..10, "$z".to_string())));
+    assert_eq!(span("{{ 1 | 2 }}"), Some((9..11, "}}".to_string())));
+    assert_eq!(span("{{ end }}"), Some((7..9, "}}".to_string())));
+    assert_eq!(span("{{ \"abc }}"), Some((3..10, "\"abc }}".to_string())));
+    assert_eq!(span("é{{ é }}"), Some((5..7, "é".to_string())));
+    assert_eq!(validate_template("A", "{{ $labels.job }} {{ $value | humanize }}"), Ok(()));
+}
