@@ -13,6 +13,9 @@
 //!
 //! Values are described by [`Arg`], a small model of Go values carrying their Go type names (the
 //! names appear in `%T` and in Go's error markers).
+//!
+//! Not reproduced: `%#v` Go-syntax output beyond strings and numbers, `%p`, and real pointer
+//! values (Go prints addresses of nested pointers; we print a fixed placeholder).
 
 use std::fmt::Write as _;
 
