@@ -207,12 +207,8 @@ impl Checker<'_> {
         if f.name == "info"
             && let Some(arg) = c.args.get(1)
         {
-            let t = arg.value_type();
-            if t != ValueType::Vector {
-                return err(format!("expected type instant vector in call to function {name}, got {t}"), c.span);
-            }
-            // Upstream type-asserts a vector selector here and panics otherwise; its parser turns
-            // the panic into this bare error.
+            // Upstream type-asserts a vector selector here (after a type check whose error would
+            // only precede it), so anything else panics, which its parser turns into this bare error.
             let Expr::VectorSelector(vs) = arg else {
                 return err(super::INTERNAL_ERROR, c.span);
             };

@@ -14,7 +14,7 @@
 
 use super::ast::*;
 use super::functions;
-use super::gonum::{format_float_f6, parse_duration, parse_number};
+use super::gonum::{format_float_f6, go_f64_to_i64, parse_duration, parse_number};
 use super::goquote::{quote, unquote};
 use super::lexer::{Lexer, Tok, Token, describe};
 use super::regex::validate_regex;
@@ -155,7 +155,7 @@ fn ns_to_secs(ns: i64) -> f64 {
 
 /// `time.Duration(math.Round(secs * float64(time.Second)))`.
 fn secs_to_ns(secs: f64) -> i64 {
-    (secs * 1e9).round() as i64
+    go_f64_to_i64((secs * 1e9).round())
 }
 
 /// Prometheus's `durationMilliseconds`: truncating nanoseconds to milliseconds.
@@ -289,7 +289,7 @@ impl<'a> Parser<'a> {
         Ok(match operand {
             Expr::Number(n) => {
                 let value = if op == UnaryOp::Neg { -n.value } else { n.value };
-                Expr::Number(NumberLiteral { value, span })
+                Expr::Number(NumberLiteral { value, span, duration: n.duration })
             }
             other => Expr::Unary(Unary { op, expr: Box::new(other), span }),
         })
@@ -322,10 +322,15 @@ impl<'a> Parser<'a> {
                 self.advance()?;
                 vm.card = if g.kind == Tok::GroupLeft { Cardinality::ManyToOne } else { Cardinality::OneToMany };
                 let mut end = g.span;
-                if self.peek()?.kind == Tok::LParen {
+                // `maybe_grouping_labels` may be empty only before an expression: this is the one
+                // state with an error production that also reduces, so anything else is an error.
+                let n = self.peek()?;
+                if n.kind == Tok::LParen {
                     let (include, e) = self.grouping_labels()?;
                     vm.include = include;
                     end = e;
+                } else if !starts_expr(n.kind) {
+                    return self.unexpected_in(n, "grouping opts", "\"(\"");
                 }
                 vm.group_span = Some(g.span.to(end));
             }
@@ -403,7 +408,7 @@ impl<'a> Parser<'a> {
             Tok::Number | Tok::Duration => {
                 self.advance()?;
                 let value = self.literal_value(t)?;
-                Ok(Expr::Number(NumberLiteral { value, span: t.span }))
+                Ok(Expr::Number(NumberLiteral { value, span: t.span, duration: t.kind == Tok::Duration }))
             }
             Tok::String => {
                 self.advance()?;
@@ -792,7 +797,7 @@ impl<'a> Parser<'a> {
         {
             self.deferred = Some(e);
         }
-        (d.secs * 1000.0) as i64
+        go_f64_to_i64(d.secs * 1000.0)
     }
 
     fn offset(&mut self, e: Expr, kw: Token, off: &mut OffsetState) -> PResult<Expr> {
@@ -934,7 +939,7 @@ impl<'a> Parser<'a> {
         if ts.is_nan() || ts.is_infinite() || ts >= i64::MAX as f64 || ts <= i64::MIN as f64 {
             return err(format!("timestamp out of bounds for @ modifier: {}", format_float_f6(ts)), e.span());
         }
-        Ok(AtModifier::Timestamp((ts * 1000.0).round() as i64))
+        Ok(AtModifier::Timestamp(go_f64_to_i64((ts * 1000.0).round())))
     }
 
     fn range_or_subquery(&mut self, e: Expr, open: Token, off: &mut OffsetState) -> PResult<Expr> {
