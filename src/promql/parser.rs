@@ -71,7 +71,16 @@ pub struct Parser<'a> {
     deferred: Option<Perr>,
     /// End of the last token consumed.
     prev_end: u32,
+    /// Nesting budget in use: an upper bound on both this parser's recursion and the depth of the
+    /// tree built so far (see `MAX_DEPTH`).
+    depth: u32,
 }
+
+/// How deeply an expression may nest. Prometheus has no limit (yacc keeps its stack on the heap),
+/// but this parser, the type check, the printer and `Drop` all recurse over the tree, so without a
+/// bound a crafted input could overflow the stack. Real expressions stay far below it: the deepest
+/// of the ~16,000 rule expressions and dashboard queries in our corpus needs 20.
+pub const MAX_DEPTH: u32 = 100;
 
 /// Binary operators and their precedence (higher binds tighter), from the grammar's `%left` list.
 fn binop(kind: Tok) -> Option<(BinaryOp, u8)> {
@@ -165,7 +174,16 @@ fn ns_to_ms(ns: i64) -> i64 {
 
 impl<'a> Parser<'a> {
     pub fn new(input: &'a str, opts: ParseOptions) -> Self {
-        Parser { input, lex: Lexer::new(input), la: [None, None], opts, ctx: Vec::new(), deferred: None, prev_end: 0 }
+        Parser {
+            input,
+            lex: Lexer::new(input),
+            la: [None, None],
+            opts,
+            ctx: Vec::new(),
+            deferred: None,
+            prev_end: 0,
+            depth: 0,
+        }
     }
 
     fn lex_one(&mut self) -> PResult<Token> {
@@ -249,14 +267,27 @@ impl<'a> Parser<'a> {
         Ok(e)
     }
 
+    /// Takes one level of the nesting budget (see `MAX_DEPTH`).
+    fn deeper(&mut self, at: Span) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return err(format!("expression nests too deeply (more than {MAX_DEPTH} levels)"), at);
+        }
+        Ok(())
+    }
+
     fn expr(&mut self, min_prec: u8) -> PResult<Expr> {
+        let base = self.depth;
+        let start = self.peek()?.span;
+        self.deeper(start)?;
         let mut lhs = self.unary_expr()?;
         loop {
             let t = self.peek()?;
-            let Some((op, prec)) = binop(t.kind) else { return Ok(lhs) };
+            let Some((op, prec)) = binop(t.kind) else { break };
             if prec < min_prec {
-                return Ok(lhs);
+                break;
             }
+            self.deeper(t.span)?;
             self.advance()?;
             let (return_bool, matching) = self.bin_modifier()?;
             let rhs = self.expr(if op == BinaryOp::Pow { prec } else { prec + 1 })?;
@@ -271,6 +302,8 @@ impl<'a> Parser<'a> {
                 span,
             });
         }
+        self.depth = base;
+        Ok(lhs)
     }
 
     fn unary_expr(&mut self) -> PResult<Expr> {
@@ -649,13 +682,14 @@ impl<'a> Parser<'a> {
                     self.advance()?;
                     e = self.offset(e, t, &mut off)?;
                 }
+                Tok::LBracket => {
+                    self.deeper(t.span)?;
+                    self.advance()?;
+                    e = self.range_or_subquery(e, t, &mut off)?;
+                }
                 Tok::At => {
                     self.advance()?;
                     e = self.at(e, t)?;
-                }
-                Tok::LBracket => {
-                    self.advance()?;
-                    e = self.range_or_subquery(e, t, &mut off)?;
                 }
                 _ => return Ok(e),
             }
@@ -688,6 +722,9 @@ impl<'a> Parser<'a> {
 
     /// `duration_expr`, by precedence climbing over `+ - * / % ^`.
     fn dur_expr(&mut self, min_prec: u8) -> PResult<Dur> {
+        let base = self.depth;
+        let start = self.peek()?.span;
+        self.deeper(start)?;
         let mut lhs = self.dur_unary()?;
         loop {
             let t = self.peek()?;
@@ -695,11 +732,12 @@ impl<'a> Parser<'a> {
                 Tok::Add | Tok::Sub => 4,
                 Tok::Mul | Tok::Div | Tok::Mod => 5,
                 Tok::Pow => 6,
-                _ => return Ok(lhs),
+                _ => break,
             };
             if prec < min_prec {
-                return Ok(lhs);
+                break;
             }
+            self.deeper(t.span)?;
             self.advance()?;
             let rhs = self.dur_expr(if t.kind == Tok::Pow { prec } else { prec + 1 })?;
             self.experimental_check(lhs.span)?;
@@ -728,6 +766,8 @@ impl<'a> Parser<'a> {
             };
             lhs = Dur { secs, span, is_expr: true, experimental: true, eval_err };
         }
+        self.depth = base;
+        Ok(lhs)
     }
 
     fn dur_unary(&mut self) -> PResult<Dur> {

@@ -370,3 +370,17 @@ fn info_second_argument() {
     assert_eq!(perr("info(foo, bar)", ALL).message, "expected label selectors only, got vector selector instead");
     assert_eq!(perr("info(foo, sum(bar))", ALL).to_string(), "unexpected error");
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let nested = |n: usize| format!("{}foo{}", "abs(".repeat(n), ")".repeat(n));
+    let e = p(&nested(90));
+    assert!(e.to_string().starts_with("abs(abs("));
+    let e = perr(&nested(5000), PROMTOOL);
+    assert_eq!(e.message, "expression nests too deeply (more than 100 levels)");
+    assert!(perr(&vec!["1"; 10_000].join(" + "), PROMTOOL).message.contains("nests too deeply"));
+    assert!(perr(&format!("foo{}", "[5m:]".repeat(1000)), ALL).message.contains("nests too deeply"));
+    assert!(
+        perr(&format!("foo[{}5m{}]", "(".repeat(1000), ")".repeat(1000)), ALL).message.contains("nests too deeply")
+    );
+}
