@@ -34,7 +34,7 @@ const INFO_CHECKS: Divergence = Accepts("3.5 type-checks info()'s second argumen
 fn divergence(expr: &str) -> Option<Divergence> {
     Some(match expr {
         "foo[1_000]" | "1_000_000" | "0X_1F" | "foo offset 1_000" | "foo @ 1_000" => UNDERSCORES,
-        "foo[5m x]" | "foo[5m a]" => BRACKET_LEXING,
+        "foo[5m x]" | "foo[5m a]" | "foo [ 5 H ]" => BRACKET_LEXING,
         "foo[+5m]" | "foo offset --5m" | "foo[.5]" => SIGNED_RANGE,
         "foo offset 0s offset 1m" | "foo offset 0s [5m]" => ZERO_OFFSET,
         "foo @ start() [5m]" => Rejects("3.5 only refuses a numeric @ timestamp before a range, not @ start()"),
@@ -42,7 +42,7 @@ fn divergence(expr: &str) -> Option<Divergence> {
         "info(foo, {})" => Rejects("3.5 exempts info()'s label selector from the empty-matcher rule"),
         "foo{a=`\\q`}" => Rejects("backtick strings are raw in 3.5: no escapes to reject"),
         r#"foo{a=~"[\\d-z]"}"# | r#"foo{a=~"a(?i)*"}"# | r#"foo{a=~"\\Qa*"}"# => GO_REGEX_OK,
-        "start()" => Accepts("`start` is a selector name; `start()` is only valid after @"),
+        "start()" | "empty > start() - 5" => Accepts("`start` is a selector name; `start()` is only valid after @"),
         r#"sum by ("") (foo)"# => Accepts("3.5 refuses an empty grouping label"),
         "foo @ 1e20" | "foo @ 9.3e18" | "foo @ -9.3e18" => AT_BOUNDS,
         "foo[0]" => Accepts("3.5 requires a range greater than 0"),
@@ -58,7 +58,9 @@ fn divergence(expr: &str) -> Option<Divergence> {
         | r#"foo{a=~"(a{10}){101}"}"#
         | r#"foo{a=~"[[:^^alpha:]]"}"#
         | r#"foo{a=~"x+*"}"# => GO_REGEX_BAD,
-        "limitk(foo, foo)" | "limit_ratio(foo, foo)" => {
+        "limitk(foo, foo)"
+        | "limit_ratio(foo, foo)"
+        | "count ( limitk ( and , http_requests ) and  http_requests )" => {
             Accepts("3.5 requires a scalar parameter for limitk/limit_ratio")
         }
         // Syntax and functions newer than 3.5 (see below).
