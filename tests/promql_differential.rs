@@ -33,7 +33,7 @@ const INFO_CHECKS: Divergence = Accepts("3.5 type-checks info()'s second argumen
 
 fn divergence(expr: &str) -> Option<Divergence> {
     Some(match expr {
-        "foo[1_000]" | "1_000_000" | "0X_1F" | "foo offset 1_000" | "foo @ 1_000" => UNDERSCORES,
+        "foo[1_000]" | "1_000_000" | "0X_1F" | "foo offset 1_000" | "foo @ 1_000" | "rate*1_0" => UNDERSCORES,
         "foo[5m x]" | "foo[5m a]" | "foo [ 5 H ]" => BRACKET_LEXING,
         "foo[+5m]" | "foo offset --5m" | "foo[.5]" => SIGNED_RANGE,
         "foo offset 0s offset 1m" | "foo offset 0s [5m]" => ZERO_OFFSET,

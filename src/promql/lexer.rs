@@ -216,6 +216,9 @@ pub struct Lexer<'a> {
 
 const NO_CHAR: u8 = 0;
 
+/// What Go's `%q` prints for the lexer's end-of-input rune (-1): the replacement character.
+const EOF_RUNE: char = '\u{FFFD}';
+
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -372,7 +375,7 @@ impl<'a> Lexer<'a> {
                     if let Some(c) = t {
                         self.pos += c.len_utf8();
                     }
-                    let shown = t.map_or_else(|| "%!q(int32=-1)".to_string(), quote_rune);
+                    let shown = quote_rune(t.unwrap_or(EOF_RUNE));
                     return Some(self.errorf(format!("unexpected character after '!': {shown}")));
                 }
             }
@@ -500,7 +503,7 @@ impl<'a> Lexer<'a> {
                     if let Some(c) = t {
                         self.pos += c.len_utf8();
                     }
-                    let shown = t.map_or_else(|| "%!q(int32=-1)".to_string(), quote_rune);
+                    let shown = quote_rune(t.unwrap_or(EOF_RUNE));
                     return Some(self.errorf(format!("unexpected character after '!' inside braces: {shown}")));
                 }
             },
@@ -880,6 +883,7 @@ mod tests {
         );
         assert_eq!(lex("foo[5m").map_err(|e| e.0), Err("unclosed left bracket".into()));
         assert_eq!(lex("foo]").map_err(|e| e.0), Err("unexpected right bracket ']'".into()));
+        assert_eq!(lex("foo !").map_err(|e| e.0), Err("unexpected character after '!': '\u{FFFD}'".into()));
     }
 
     #[test]
