@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span as YSpan};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span as YSpan, StructureStyle};
 
 use super::FileSpan;
 
@@ -149,8 +149,8 @@ fn span(sp: &YSpan) -> FileSpan {
 }
 
 enum Frame {
-    Seq { start: usize, anchor: usize, items: Vec<Node> },
-    Map { start: usize, anchor: usize, entries: Vec<Entry>, key: Option<Node>, merged: usize },
+    Seq { start: usize, anchor: usize, block: bool, items: Vec<Node> },
+    Map { start: usize, anchor: usize, block: bool, entries: Vec<Entry>, key: Option<Node>, merged: usize },
 }
 
 struct Builder<'t> {
@@ -320,18 +320,27 @@ pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
                     Node { kind: NodeKind::Scalar(Scalar { value: value.into_owned(), style, tag }), span: span(&sp) };
                 b.complete(node, anchor)?;
             }
-            Event::SequenceStart(_, anchor, _) => b.open(Frame::Seq { start: at, anchor, items: Vec::new() }, at)?,
-            Event::MappingStart(_, anchor, _) => {
-                b.open(Frame::Map { start: at, anchor, entries: Vec::new(), key: None, merged: 0 }, at)?
+            Event::SequenceStart(style, anchor, _) => {
+                let block = style == StructureStyle::Block;
+                b.open(Frame::Seq { start: at, anchor, block, items: Vec::new() }, at)?
+            }
+            Event::MappingStart(style, anchor, _) => {
+                let block = style == StructureStyle::Block;
+                b.open(Frame::Map { start: at, anchor, block, entries: Vec::new(), key: None, merged: 0 }, at)?
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = offset(&sp.end);
+                // a block collection ends where its last child ends (its end event comes with the
+                // next token, often on a later line); a flow collection at its closing bracket
+                let event_end = offset(&sp.end) as u32;
                 let (node, anchor) = match b.stack.pop() {
-                    Some(Frame::Seq { start, anchor, items }) => {
-                        (Node { kind: NodeKind::Seq(items), span: FileSpan::new(start as u32, end as u32) }, anchor)
+                    Some(Frame::Seq { start, anchor, block, items }) => {
+                        let end = if block { items.last().map_or(start as u32, |n| n.span.end) } else { event_end };
+                        (Node { kind: NodeKind::Seq(items), span: FileSpan::new(start as u32, end) }, anchor)
                     }
-                    Some(Frame::Map { start, anchor, entries, .. }) => {
-                        (Node { kind: NodeKind::Map(entries), span: FileSpan::new(start as u32, end as u32) }, anchor)
+                    Some(Frame::Map { start, anchor, block, entries, .. }) => {
+                        let end =
+                            if block { entries.last().map_or(start as u32, |e| e.value.span.end) } else { event_end };
+                        (Node { kind: NodeKind::Map(entries), span: FileSpan::new(start as u32, end) }, anchor)
                     }
                     None => return Err(YamlError::at(at, "unbalanced collection end")),
                 };
@@ -373,6 +382,18 @@ mod tests {
         assert_eq!(expr.as_scalar().unwrap().style, ScalarStyle::DoubleQuoted);
         let k = &rule.entry("record").unwrap().key;
         assert_eq!(&t[k.span.start as usize..k.span.end as usize], "record");
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let t = "rules:\n- alert: A\n  expr: up\n\n# c\n- alert: B\n  expr: x\n";
+        let r = root(t);
+        let rules = r.get("rules").unwrap().as_seq().unwrap();
+        let a = &rules[0];
+        assert_eq!(&t[a.span.start as usize..a.span.end as usize], "alert: A\n  expr: up");
+        let f = parse("a: {x: 1}\n").unwrap().remove(0).root.unwrap();
+        let m = f.get("a").unwrap();
+        assert_eq!(&"a: {x: 1}\n"[m.span.start as usize..m.span.end as usize], "{x: 1}");
     }
 
     #[test]
