@@ -370,7 +370,10 @@ mod tests {
                 "sum by (job) (rate(requests_failed_total[5m])) / sum by (job) (rate(requests_total[5m]))",
             ),
             rec("job:x:sum_rate5m", "sum without (instance) (rate(x_total[5m]))"),
-            rec("job:x_duration_seconds:avg", "sum by (job) (rate(x_duration_seconds_sum[5m])) / sum by (job) (rate(x_duration_seconds_count[5m]))"),
+            rec(
+                "job:x_duration_seconds:avg",
+                "sum by (job) (rate(x_duration_seconds_sum[5m])) / sum by (job) (rate(x_duration_seconds_count[5m]))",
+            ),
             rec("job:success:rate5m", "sum by (job) (rate(x_total[5m]))"),
             rec("job:x:ratio", "sum by (job) (x)"),
         ];
