@@ -123,6 +123,12 @@ impl YamlError {
 
 /// Refuses content that is not text: NUL bytes and other C0 control characters YAML does not allow.
 pub fn check_text(text: &str) -> Result<(), YamlError> {
+    // fast path over bytes: C0 controls and DEL are single bytes, C1 controls start with 0xC2
+    let b = text.as_bytes();
+    let suspicious = b.iter().any(|&x| (x < 0x20 && !matches!(x, b'\t' | b'\n' | b'\r')) || x == 0x7f || x == 0xc2);
+    if !suspicious {
+        return Ok(());
+    }
     match text.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}')) {
         Some((i, c)) => Err(YamlError::at(
             i,
