@@ -148,8 +148,11 @@ pub fn render(out: &LintOutput, style: Style, verbose: bool, w: &mut dyn Write) 
             writeln!(w, "skipped {path}: {why}")?;
         }
     }
-    for d in &out.diagnostics {
-        write!(w, "{}", render_one(d, &out.sources, style))?;
+    // rendered in parallel (miette's layout is the costly part), written in order
+    use rayon::prelude::*;
+    let texts: Vec<String> = out.diagnostics.par_iter().map(|d| render_one(d, &out.sources, style)).collect();
+    for t in texts {
+        write!(w, "{t}")?;
         writeln!(w)?;
     }
     let c = super::counts(out);
