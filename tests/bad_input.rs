@@ -159,3 +159,17 @@ fn every_prefix_is_handled() {
         }
     }
 }
+
+/// Deeply nested and very long expressions are linted without exhausting the stack.
+#[test]
+fn deep_promql_does_not_crash() {
+    for (name, expr) in [
+        ("parens", format!("{}up{}", "(".repeat(5000), ")".repeat(5000))),
+        ("aggregations", format!("{}up{}", "sum(".repeat(2000), ")".repeat(2000))),
+        ("chain", vec!["up"; 3000].join(" + ")),
+    ] {
+        let y = format!("groups:\n- name: g\n  rules:\n  - record: a:b:c\n    expr: '{expr}'\n");
+        let (exit, err) = run(name, y.as_bytes());
+        assert!(matches!(exit, Exit::Ok | Exit::Failed), "{name}: {err}");
+    }
+}
