@@ -23,7 +23,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Lint rule files (the default command).
+    Check(crate::cmd::check::Args),
+    /// List every check.
+    Checks(crate::cmd::checks::Args),
+    /// Show a check's documentation.
+    Explain(crate::cmd::explain::Args),
+}
 
 /// Subcommand names, for deciding whether `check` was left out.
 fn is_subcommand(arg: &str) -> bool {
@@ -68,5 +75,9 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
     if cli.no_color {
         io.color = false;
     }
-    match cli.command {}
+    match cli.command {
+        Command::Check(a) => crate::cmd::check::run(a, io),
+        Command::Checks(a) => crate::cmd::checks::run(a, io),
+        Command::Explain(a) => crate::cmd::explain::run(a, io),
+    }
 }
