@@ -23,7 +23,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Exporter schemas: `schema import SOURCE` writes one from a `/metrics` exposition.
+    Schema(crate::cmd::schema::Args),
+}
 
 /// Subcommand names, for deciding whether `check` was left out.
 fn is_subcommand(arg: &str) -> bool {
@@ -68,5 +71,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
     if cli.no_color {
         io.color = false;
     }
-    match cli.command {}
+    match cli.command {
+        Command::Schema(args) => crate::cmd::schema::run(args, io),
+    }
 }

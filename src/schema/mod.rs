@@ -1,0 +1,10 @@
+//! Exporter schemas: what metrics and labels really exist, read from a schema file or imported
+//! from an exposition (`/metrics`), and what PromQL expressions do with labels.
+
+pub mod exposition;
+pub mod import;
+pub mod model;
+
+pub use model::{
+    Conflict, LabelDef, LabelOrigin, Metric, MetricType, Schema, SchemaError, SchemaFile, SeriesRef, SeriesRole,
+};
