@@ -3,7 +3,11 @@
 
 pub mod exposition;
 pub mod import;
+pub mod knowledge;
+pub mod labels;
 pub mod model;
+pub mod suggest;
+pub mod values;
 
 pub use model::{
     Conflict, LabelDef, LabelOrigin, Metric, MetricType, Schema, SchemaError, SchemaFile, SeriesRef, SeriesRole,

@@ -900,3 +900,42 @@ metrics:
         assert_eq!(yaml_scalar("Toplam HTTP istek sayısı"), "Toplam HTTP istek sayısı");
     }
 }
+
+#[cfg(test)]
+mod json_schema_tests {
+    //! The JSON Schema for editors must describe exactly the keys the reader accepts.
+    use super::*;
+
+    fn keys(v: &serde_json::Value) -> BTreeSet<String> {
+        v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    #[test]
+    fn json_schema_matches_the_reader() {
+        let text = include_str!("../../schema/mlmon-schema.json");
+        let js: serde_json::Value = serde_json::from_str(text).unwrap();
+        let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(keys(&js["properties"]), set(&["target_labels", "external_labels", "metrics"]));
+        assert_eq!(
+            keys(&js["definitions"]["metric"]["properties"]),
+            set(&["type", "help", "unit", "created", "labels"])
+        );
+        assert_eq!(keys(&js["definitions"]["label"]["properties"]), set(&["values", "regex", "optional"]));
+        let types: Vec<&str> = js["definitions"]["metric"]["properties"]["type"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        for t in &types {
+            let yaml = format!("metrics:\n  m: {{type: {t}}}\n");
+            assert!(SchemaFile::from_yaml("t", &yaml).is_ok(), "{t} is in the JSON Schema but not accepted");
+        }
+        for t in ["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown"] {
+            assert!(types.contains(&t), "{t} missing from the JSON Schema");
+        }
+        // Every key the JSON Schema lists is accepted by the reader.
+        let full = "target_labels: [job]\nexternal_labels: [cluster]\nmetrics:\n  m:\n    type: gauge\n    help: h\n    unit: u\n    created: false\n    labels:\n      a: {values: [x], regex: y, optional: true}\n";
+        assert!(SchemaFile::from_yaml("t", full).is_ok());
+    }
+}
