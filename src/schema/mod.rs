@@ -5,6 +5,7 @@ pub mod exposition;
 pub mod import;
 pub mod knowledge;
 pub mod labels;
+pub mod load;
 pub mod model;
 pub mod suggest;
 pub mod values;
