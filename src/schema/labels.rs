@@ -376,3 +376,204 @@ pub fn selectors(expr: &Expr) -> Vec<&VectorSelector> {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promql::{ParseOptions, parse};
+    use crate::schema::knowledge::{Knowledge, RecordingRule};
+    use crate::schema::model::{MetricType, Schema, SchemaFile};
+
+    const SCHEMA: &str = "metrics:
+  http_requests_total: {type: counter, labels: {method: , path: , status: }}
+  http_request_latency_seconds: {type: histogram, labels: {method: , path: }}
+  build_info: {type: gauge, labels: {version: , commit: {optional: true}}}
+  node_uname_info: {type: gauge, labels: {nodename: , release: }}
+  node_load1: {type: gauge, labels: {}}
+  mystery: {type: gauge}
+";
+
+    fn knowledge() -> Knowledge {
+        let f = SchemaFile::from_yaml("s.yaml", SCHEMA).unwrap();
+        Knowledge::build(Schema::merge(vec![f]), &[])
+    }
+
+    /// (may, must) of the whole expression; `may` is `None` when open.
+    fn infer(q: &str) -> (Option<Vec<String>>, Vec<String>) {
+        let e = parse(q, ParseOptions::PROMTOOL).unwrap();
+        let k = knowledge();
+        let s = Inference::run(&e, &k).of(&e);
+        (s.may.map(|m| m.into_iter().collect()), s.must.into_iter().collect())
+    }
+
+    fn v(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn selectors_use_the_schema_and_matchers() {
+        let all = v(&["instance", "job", "method", "path", "status"]);
+        assert_eq!(infer("http_requests_total"), (Some(all.clone()), all.clone()));
+        assert_eq!(infer("rate(http_requests_total[5m] offset 1h @ 100)"), (Some(all.clone()), all.clone()));
+        assert_eq!(infer("max_over_time(rate(http_requests_total[1m])[10m:])").0, Some(all.clone()));
+        let b = infer("http_request_latency_seconds_bucket");
+        assert_eq!(b.0, Some(v(&["instance", "job", "le", "method", "path"])));
+        assert!(!infer("http_request_latency_seconds_count").0.unwrap().contains(&"le".to_string()));
+        assert_eq!(infer("build_info").1, v(&["instance", "job", "version"]), "optional `commit` is not a must");
+        assert_eq!(infer("unknown_metric{a=\"x\", b=~\".*\", c=\"\"}"), (None, v(&["a"])));
+        assert_eq!(infer("mystery").0, None, "labels left out of the schema: open");
+        assert_eq!(infer("build_info{commit=\"\"}").0, Some(v(&["instance", "job", "version"])));
+    }
+
+    #[test]
+    fn aggregations() {
+        assert_eq!(
+            infer("sum by (job, le) (rate(http_request_latency_seconds_bucket[5m]))"),
+            (Some(v(&["job", "le"])), v(&["job", "le"]))
+        );
+        assert_eq!(infer("sum by (job, nope) (http_requests_total)").0, Some(v(&["job"])));
+        assert_eq!(infer("sum(http_requests_total)"), (Some(vec![]), vec![]));
+        assert_eq!(
+            infer("sum without (instance, method) (http_requests_total)").0,
+            Some(v(&["job", "path", "status"]))
+        );
+        assert_eq!(
+            infer("topk by (job) (3, http_requests_total)").0,
+            Some(v(&["instance", "job", "method", "path", "status"]))
+        );
+        assert_eq!(
+            infer("count_values by (job) (\"version\", build_info)"),
+            (Some(v(&["job", "version"])), v(&["job", "version"]))
+        );
+        assert_eq!(infer("sum by (a) (unknown)"), (Some(v(&["a"])), vec![]));
+        assert_eq!(infer("sum without (a) (unknown)").0, None);
+        assert_eq!(infer("quantile by (job) (0.9, node_load1)").0, Some(v(&["job"])));
+    }
+
+    #[test]
+    fn functions() {
+        assert_eq!(
+            infer("histogram_quantile(0.9, sum by (job, le) (rate(http_request_latency_seconds_bucket[5m])))"),
+            (Some(v(&["job"])), v(&["job"]))
+        );
+        assert_eq!(
+            infer("label_replace(node_load1, \"host\", \"$1\", \"instance\", \"(.*):.*\")").0,
+            Some(v(&["host", "instance", "job"]))
+        );
+        assert_eq!(
+            infer("label_join(node_load1, \"x\", \",\", \"job\", \"instance\")").0,
+            Some(v(&["instance", "job", "x"]))
+        );
+        assert_eq!(
+            infer("absent(http_requests_total{job=\"api\", status=~\"5..\", method=\"GET\"})"),
+            (Some(v(&["job", "method"])), v(&["job", "method"]))
+        );
+        assert_eq!(infer("absent(sum(http_requests_total))"), (Some(vec![]), vec![]));
+        assert_eq!(infer("absent_over_time(node_load1{job=\"n\"}[5m])").0, Some(v(&["job"])));
+        for q in ["scalar(node_load1)", "vector(1)", "time()", "pi()", "day_of_week()", "1 + 2"] {
+            assert_eq!(infer(q), (Some(vec![]), vec![]), "{q}");
+        }
+        assert_eq!(infer("day_of_week(node_load1)").0, Some(v(&["instance", "job"])));
+        assert_eq!(infer("clamp_min(node_load1, 0)").0, Some(v(&["instance", "job"])));
+        assert_eq!(infer("round(node_load1, 0.5) * 2").0, Some(v(&["instance", "job"])));
+        assert_eq!(infer("2 * -node_load1").0, Some(v(&["instance", "job"])));
+    }
+
+    #[test]
+    fn binary_operations() {
+        let node = v(&["instance", "job"]);
+        assert_eq!(infer("node_load1 / node_load1").0, Some(node.clone()));
+        assert_eq!(infer("node_load1 * on (instance) node_load1").0, Some(v(&["instance"])));
+        assert_eq!(infer("node_load1 * ignoring (job) node_load1").0, Some(v(&["instance"])));
+        assert_eq!(
+            infer("node_load1 * on (instance, job) group_left (nodename) node_uname_info"),
+            (Some(v(&["instance", "job", "nodename"])), v(&["instance", "job", "nodename"]))
+        );
+        assert_eq!(
+            infer("node_uname_info * on (instance) group_right (release) node_load1").0,
+            Some(v(&["instance", "job", "release"]))
+        );
+        assert_eq!(infer("node_load1 and on (job) build_info").0, Some(node.clone()));
+        assert_eq!(infer("node_load1 unless build_info").0, Some(node.clone()));
+        let or = infer("node_load1 or build_info");
+        assert_eq!(or, (Some(v(&["commit", "instance", "job", "version"])), node.clone()));
+        assert_eq!(infer("node_load1 > bool 1").0, Some(node.clone()));
+        assert_eq!(infer("node_load1 or unknown").0, None);
+    }
+
+    #[test]
+    fn never_matching_sides() {
+        let check = |q: &str| {
+            let e = parse(q, ParseOptions::PROMTOOL).unwrap();
+            let k = knowledge();
+            let inf = Inference::run(&e, &k);
+            let Expr::Binary(b) = e.unparen() else { panic!() };
+            never_matching_label(b.matching.as_ref().unwrap(), &inf.of(&b.lhs), &inf.of(&b.rhs))
+                .map(|(l, left)| (l.to_string(), left))
+        };
+        assert_eq!(check("sum by (job) (node_load1) / sum by (instance) (node_load1)"), Some(("job".into(), true)));
+        assert_eq!(check("sum by (job) (node_load1) / on (job) sum by (job, instance) (node_load1)"), None);
+        assert_eq!(check("sum by (job) (node_load1) / ignoring (job) sum(node_load1)"), None);
+        assert_eq!(check("node_load1 / on (nodename) node_uname_info"), Some(("nodename".into(), false)));
+        assert_eq!(check("node_load1 and node_uname_info"), Some(("nodename".into(), false)));
+        assert_eq!(check("node_load1 / unknown"), None);
+        assert_eq!(check("sum(node_load1) / sum(http_requests_total)"), None);
+    }
+
+    #[test]
+    fn recording_rules_are_producers_in_dependency_order() {
+        let exprs = [
+            ("job:latency:p90", "histogram_quantile(0.9, job:latency_bucket:rate5m)"),
+            ("job:latency_bucket:rate5m", "sum by (job, le) (rate(http_request_latency_seconds_bucket[5m]))"),
+            ("job:x:ratio", "job:latency:p90 / on (job) job:y:sum"),
+        ];
+        let parsed: Vec<Expr> = exprs.iter().map(|(_, q)| parse(q, ParseOptions::PROMTOOL).unwrap()).collect();
+        let rules: Vec<RecordingRule> = exprs
+            .iter()
+            .zip(&parsed)
+            .enumerate()
+            .map(|(i, ((n, _), e))| RecordingRule {
+                name: n,
+                expr: Some(e),
+                labels: if i == 0 { vec!["team"] } else { vec![] },
+                location: format!("r.yaml:{i}"),
+            })
+            .collect();
+        let f = SchemaFile::from_yaml("s.yaml", SCHEMA).unwrap();
+        let k = Knowledge::build(Schema::merge(vec![f]), &rules);
+        let p90 = &k.recorded["job:latency:p90"];
+        assert_eq!(p90.labels.may.as_ref().unwrap().iter().collect::<Vec<_>>(), vec!["job", "team"]);
+        assert_eq!(p90.kind, Some(MetricType::Gauge));
+        assert!(k.cycles.is_empty());
+        assert!(k.describe_basis(&p90.labels).contains("recording rule at r.yaml:0"));
+        assert!(k.describe_basis(&p90.labels).contains("schema s.yaml"), "{}", k.describe_basis(&p90.labels));
+    }
+
+    #[test]
+    fn cycles_are_found() {
+        let exprs = [
+            ("a:x:sum", "sum(b:x:sum)"),
+            ("b:x:sum", "sum(a:x:sum)"),
+            ("c:x:sum", "sum(c:x:sum)"),
+            ("d:x:sum", "sum(a:x:sum)"),
+        ];
+        let parsed: Vec<Expr> = exprs.iter().map(|(_, q)| parse(q, ParseOptions::PROMTOOL).unwrap()).collect();
+        let rules: Vec<RecordingRule> = exprs
+            .iter()
+            .zip(&parsed)
+            .map(|((n, _), e)| RecordingRule { name: n, expr: Some(e), labels: vec![], location: String::new() })
+            .collect();
+        let k = Knowledge::build(Schema::default(), &rules);
+        let cycles: Vec<(u32, Vec<String>)> = k.cycles.iter().map(|c| (c.rule, c.path.clone())).collect();
+        assert_eq!(
+            cycles,
+            vec![
+                (0, v(&["a:x:sum", "b:x:sum", "a:x:sum"])),
+                (1, v(&["b:x:sum", "a:x:sum", "b:x:sum"])),
+                (2, v(&["c:x:sum", "c:x:sum"])),
+            ]
+        );
+        assert!(k.recorded["a:x:sum"].labels.is_open());
+        assert_eq!(k.recorded["d:x:sum"].labels.may, Some(BTreeSet::new()));
+    }
+}

@@ -37,9 +37,9 @@ pub fn load_file(path: &Path, display: &str) -> Result<SchemaFile, SchemaError> 
         return SchemaFile::from_yaml(display, &text);
     }
     let format = Format::detect(&bytes);
-    import_exposition(display, &bytes, format, ImportOptions::default())
-        .map(|(file, _warnings)| file)
-        .map_err(|e| err(e.line, e.col, format!("{} (read as an exposition: name the file .yaml for a schema)", e.message)))
+    import_exposition(display, &bytes, format, ImportOptions::default()).map(|(file, _warnings)| file).map_err(|e| {
+        err(e.line, e.col, format!("{} (read as an exposition: name the file .yaml for a schema)", e.message))
+    })
 }
 
 /// Reads and merges schema files, in order. `paths` pairs each path with its display form.
@@ -69,7 +69,10 @@ mod tests {
         assert_eq!(s.path_of(s.series("b_total").unwrap().metric.source), "m.prom");
         std::fs::write(&p, "b_total{y=1} 1\n").unwrap();
         let e = load(&[(&p, "m.prom".into())]).unwrap_err();
-        assert_eq!(e.to_string(), "m.prom:1:11: expected label value, got \"1}\" (read as an exposition: name the file .yaml for a schema)");
+        assert_eq!(
+            e.to_string(),
+            "m.prom:1:11: expected label value, got \"1}\" (read as an exposition: name the file .yaml for a schema)"
+        );
         std::fs::write(&y, b"metrics:\n  a\xff: 1\n").unwrap();
         assert_eq!(load(&[(&y, "s.yaml".into())]).unwrap_err().to_string(), "s.yaml:2:4: not valid UTF-8");
         std::fs::remove_dir_all(&dir).unwrap();
