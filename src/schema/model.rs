@@ -29,6 +29,9 @@ use serde_saphyr::Spanned;
 /// MiB; anything far larger is a mistake (or hostile), and reading it whole would cost memory.
 pub const MAX_INPUT_BYTES: usize = 64 << 20;
 
+/// The pseudo-path of the series Prometheus adds itself (`up`, `scrape_*`, `ALERTS`).
+pub const BUILTIN_PATH: &str = "(Prometheus built-in series)";
+
 /// The scrape-time labels assumed when a schema file does not declare `target_labels`.
 pub const DEFAULT_TARGET_LABELS: [&str; 2] = ["job", "instance"];
 
@@ -630,6 +633,9 @@ impl Schema {
             }
             schema.files.push(SchemaFileInfo { path: file.path, text: file.text, target_labels: file.target_labels });
         }
+        if !schema.files.is_empty() {
+            schema.add_builtins();
+        }
         let external: Vec<String> = schema.external_labels.iter().cloned().collect();
         for m in &mut schema.metrics {
             for e in &external {
@@ -688,9 +694,73 @@ impl Schema {
         self.metrics.push(m);
     }
 
+    /// The series Prometheus itself writes for every target and alert, which no exporter exposes:
+    /// `up` and the `scrape_*` series (also those of `--enable-feature=extra-scrape-metrics`),
+    /// `ALERTS` and `ALERTS_FOR_STATE`. They carry the target labels of every schema file.
+    fn add_builtins(&mut self) {
+        let mut targets: Vec<String> = Vec::new();
+        for f in &self.files {
+            for t in &f.target_labels {
+                if !targets.contains(t) {
+                    targets.push(t.clone());
+                }
+            }
+        }
+        let file = self.files.len() as u32;
+        self.files.push(SchemaFileInfo {
+            path: BUILTIN_PATH.to_string(),
+            text: String::new(),
+            target_labels: targets.clone(),
+        });
+        let per_target = [
+            ("up", "1 if the target's last scrape succeeded, 0 otherwise."),
+            ("scrape_duration_seconds", "Duration of the scrape."),
+            ("scrape_samples_scraped", "Number of samples the target exposed."),
+            ("scrape_samples_post_metric_relabeling", "Number of samples remaining after metric relabeling."),
+            ("scrape_series_added", "Approximate number of new series in this scrape."),
+            ("scrape_timeout_seconds", "The configured scrape timeout (extra-scrape-metrics)."),
+            ("scrape_sample_limit", "The configured sample limit (extra-scrape-metrics)."),
+            ("scrape_body_size_bytes", "Uncompressed size of the scraped body (extra-scrape-metrics)."),
+        ];
+        for (name, help) in per_target {
+            if self.by_name.contains_key(name) {
+                continue;
+            }
+            let labels = targets.iter().map(|t| (t.clone(), LabelDef::plain(LabelOrigin::Target, false))).collect();
+            self.add(Metric {
+                name: name.to_string(),
+                kind: MetricType::Gauge,
+                help: Some(help.to_string()),
+                unit: None,
+                labels,
+                labels_open: false,
+                created: false,
+                source: SourceRef { file, line: 0, col: 0 },
+            });
+        }
+        for (name, help) in [
+            ("ALERTS", "Pending and firing alerts, one series per alert (alertname, alertstate and its labels)."),
+            ("ALERTS_FOR_STATE", "When each pending or firing alert became active."),
+        ] {
+            if self.by_name.contains_key(name) {
+                continue;
+            }
+            self.add(Metric {
+                name: name.to_string(),
+                kind: MetricType::Gauge,
+                help: Some(help.to_string()),
+                unit: None,
+                labels: BTreeMap::new(),
+                labels_open: true,
+                created: false,
+                source: SourceRef { file, line: 0, col: 0 },
+            });
+        }
+    }
+
     /// A schema with no files: every lookup fails.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.files.iter().all(|f| f.path == BUILTIN_PATH)
     }
 
     /// Metrics by name, sorted.
@@ -839,6 +909,12 @@ metrics:
         assert_eq!(s.series("http_request_latency_seconds_created").unwrap().kind(), MetricType::Gauge);
         assert!(s.series("http_requests_created").is_none());
         assert!(s.series("http_request_latency_seconds").is_none());
+        let up = s.series("up").unwrap();
+        assert!(up.has_label("job") && up.has_label("instance") && !up.has_label("path"));
+        assert_eq!(s.path_of(up.metric.source), BUILTIN_PATH);
+        assert!(s.series("ALERTS").unwrap().has_label("alertname"));
+        assert!(!s.is_empty());
+        assert!(Schema::merge(vec![]).series("up").is_none());
     }
 
     #[test]
