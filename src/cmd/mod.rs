@@ -23,3 +23,7 @@ pub enum Exit {
     /// Usage error, unreadable input, I/O error.
     Error = 2,
 }
+
+pub mod check;
+pub mod checks;
+pub mod explain;
