@@ -14,7 +14,7 @@ const WHOLE: &[&str] = &["cluster", "global", "all", "total"];
 const SUFFIXES: &[&str] = &["_total", "_bucket", "_count", "_sum", "_created"];
 
 /// Whether `level` is label names from `kept` joined by `_` (labels may contain `_` themselves).
-fn level_fits(level: &str, kept: &BTreeSet<String>) -> bool {
+pub(crate) fn level_fits(level: &str, kept: &BTreeSet<String>) -> bool {
     if kept.is_empty() {
         return WHOLE.contains(&level);
     }

@@ -25,6 +25,8 @@ pub struct RecordingRule<'a> {
     pub labels: Vec<&'a str>,
     /// Where the rule is, for messages: `rules.yaml:12`.
     pub location: String,
+    /// The caller's key for the rule (to find it again, e.g. its cycle).
+    pub key: u64,
 }
 
 /// What a recording rule produces, united over every rule recording the same name.
@@ -42,6 +44,8 @@ pub struct Recorded {
 pub struct Cycle {
     /// Index of the rule (in the order given to [`Knowledge::build`]).
     pub rule: u32,
+    /// The rule's [`RecordingRule::key`].
+    pub key: u64,
     /// The cycle's metric names, starting and ending at this rule's.
     pub path: Vec<String>,
 }
@@ -152,7 +156,7 @@ impl Knowledge {
             if cyclic {
                 for &i in &comp {
                     let path = cycle_path(i, &comp, &deps, rules);
-                    k.cycles.push(Cycle { rule: i as u32, path });
+                    k.cycles.push(Cycle { rule: i as u32, key: r_key(rules, i), path });
                 }
             }
             for &i in &comp {
@@ -193,6 +197,11 @@ impl Knowledge {
         }
         k.cycles.sort_by_key(|c| c.rule);
         k
+    }
+
+    /// The dependency cycle a rule is part of.
+    pub fn cycle_of(&self, key: u64) -> Option<&Cycle> {
+        self.cycles.iter().find(|c| c.key == key)
     }
 
     /// Whether any fact source exists beyond naming (a schema or at least one recording rule).
@@ -289,6 +298,10 @@ impl Knowledge {
             _ => None,
         }
     }
+}
+
+fn r_key(rules: &[RecordingRule<'_>], i: usize) -> u64 {
+    rules.get(i).map_or(0, |r| r.key)
 }
 
 /// A name that by convention only a recording rule produces (`level:metric:operations`).

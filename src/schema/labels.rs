@@ -213,7 +213,7 @@ impl Inference {
             AggregateOp::Topk | AggregateOp::Bottomk | AggregateOp::Limitk | AggregateOp::LimitRatio => input,
             _ => {
                 let mut out = match &a.grouping {
-                    None => LabelSet { basis: input.basis.clone(), ..LabelSet::none() },
+                    None => LabelSet::none(),
                     Some(g) if g.without => {
                         let mut out = input.clone();
                         for l in &g.labels {
@@ -537,6 +537,7 @@ mod tests {
                 expr: Some(e),
                 labels: if i == 0 { vec!["team"] } else { vec![] },
                 location: format!("r.yaml:{i}"),
+                key: i as u64,
             })
             .collect();
         let f = SchemaFile::from_yaml("s.yaml", SCHEMA).unwrap();
@@ -561,7 +562,13 @@ mod tests {
         let rules: Vec<RecordingRule> = exprs
             .iter()
             .zip(&parsed)
-            .map(|((n, _), e)| RecordingRule { name: n, expr: Some(e), labels: vec![], location: String::new() })
+            .map(|((n, _), e)| RecordingRule {
+                name: n,
+                expr: Some(e),
+                labels: vec![],
+                location: String::new(),
+                key: 0,
+            })
             .collect();
         let k = Knowledge::build(Schema::default(), &rules);
         let cycles: Vec<(u32, Vec<String>)> = k.cycles.iter().map(|c| (c.rule, c.path.clone())).collect();
