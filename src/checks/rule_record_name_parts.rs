@@ -13,27 +13,15 @@ const WHOLE: &[&str] = &["cluster", "global", "all", "total"];
 /// Suffixes exporters add to the metric a recording rule is named after.
 const SUFFIXES: &[&str] = &["_total", "_bucket", "_count", "_sum", "_created"];
 
-/// Whether `level` is label names from `kept` joined by `_` (labels may contain `_` themselves).
+/// Whether the level can name what the result keeps: some `_`-separated run of its words is a
+/// kept label (`pod_interface` for `by (pod, interface)`; extra words are tolerated), or the result
+/// keeps nothing and the level says so (`cluster:`).
 pub(crate) fn level_fits(level: &str, kept: &BTreeSet<String>) -> bool {
     if kept.is_empty() {
         return WHOLE.contains(&level);
     }
-    // can level[i..] be split into kept names separated by '_'
-    let n = level.len();
-    let mut ok = vec![false; n + 1];
-    ok[n] = true;
-    for i in (0..n).rev() {
-        for name in kept {
-            let end = i + name.len();
-            if level.get(i..end) == Some(name.as_str())
-                && (end == n || (level.as_bytes().get(end) == Some(&b'_') && end + 1 < n && ok[end + 1]))
-            {
-                ok[i] = true;
-                break;
-            }
-        }
-    }
-    ok[0]
+    let words: Vec<&str> = level.split('_').collect();
+    (0..words.len()).any(|i| (i + 1..=words.len()).any(|j| kept.contains(&words[i..j].join("_"))))
 }
 
 /// The metric a name is about: the middle of a recorded name, without exporter suffixes.
@@ -54,12 +42,22 @@ fn related(a: &str, b: &str) -> bool {
     !a.is_empty() && !b.is_empty() && (a.contains(b) || b.contains(a))
 }
 
+/// Whether `claimed` looks like a rename of `read`: different, but sharing at least half of its
+/// words (`http_request_duration_seconds` for `http_request_latency_seconds`). Metric parts that
+/// share nothing with what is read (`success`, `weight`) follow some other naming scheme and are
+/// not judged.
+fn near_miss(claimed: &str, read: &str) -> bool {
+    let words: Vec<&str> = claimed.split('_').filter(|w| !w.is_empty()).collect();
+    let read_words: std::collections::HashSet<&str> = read.split('_').collect();
+    let shared = words.iter().filter(|w| read_words.contains(*w)).count();
+    words.len() >= 2 && shared * 2 >= words.len()
+}
+
 /// An operation word's claim about the expression, e.g. `rate5m` or `p90`.
 enum Claim {
     Func { name: String, window: Option<i64> },
     Quantile(f64),
     Aggregation(String),
-    Ratio,
 }
 
 fn claim(word: &str) -> Option<Claim> {
@@ -83,7 +81,6 @@ fn claim(word: &str) -> Option<Claim> {
     match word {
         "sum" | "avg" | "min" | "max" | "count" | "stddev" | "stdvar" => Some(Claim::Aggregation(word.into())),
         "mean" => Some(Claim::Aggregation("avg".into())),
-        "ratio" => Some(Claim::Ratio),
         _ => None,
     }
 }
@@ -141,12 +138,10 @@ fn check_claim(c: &Claim, e: &Expr) -> Result<(), Option<(Span, String)>> {
             let found = nodes.iter().any(|n| match n {
                 Expr::Aggregate(a) => a.op.as_str() == op,
                 Expr::Call(c) => c.func.name == over_time,
+                // an average is often computed as sum(rate(x_sum)) / sum(rate(x_count))
+                Expr::Binary(b) => op == "avg" && b.op == BinaryOp::Div,
                 _ => false,
             });
-            if found { Ok(()) } else { Err(None) }
-        }
-        Claim::Ratio => {
-            let found = nodes.iter().any(|n| matches!(n, Expr::Binary(b) if b.op == BinaryOp::Div));
             if found { Ok(()) } else { Err(None) }
         }
     }
@@ -167,16 +162,20 @@ fn grouping_span(e: &Expr) -> Option<Span> {
 
 declare_check! {
     /// ## What it does
-    /// For recording rules named `level:metric:operations`, compares each part with the expression:
+    /// For recording rules named `level:metric:operations` (exactly three parts), compares each part
+    /// with the expression:
     /// - the **level** must name labels the result keeps (`job:` needs `by (job)` or a `job` label
     ///   set by the rule; a fully aggregated result may be called `cluster:`/`global:`);
     /// - the **metric** must be the metric read (exporter suffixes such as `_total` and `_bucket`
-    ///   aside);
+    ///   aside), when it looks like a metric name: a metric part sharing most words with the metric
+    ///   read but not naming it (`duration` for `latency`) is reported; one sharing none (a local
+    ///   scheme such as `success`) is not;
     /// - the **operations** must match the functions used: `rate5m` needs `rate(...[5m])`, `p90`
-    ///   needs a 0.9 quantile, `sum`/`avg`/... the aggregation, `ratio` a division.
+    ///   needs a 0.9 quantile, `sum`/`avg`/... the aggregation (or `_over_time` function).
     ///
     /// Only certain contradictions are reported: when the labels kept depend on the series
-    /// (`without`, a bare selector) the level is not judged.
+    /// (`without`, a bare selector) the level is not judged, and the operations of a rule that reads
+    /// other recorded series (which carry operations of their own) are not judged.
     ///
     /// ## Why is this bad?
     /// People query recorded series by name and trust it. `job:http_request_duration_seconds:p90`
@@ -221,7 +220,8 @@ impl Check for RecordNameMismatch {
         let (RuleKind::Record, Some(expr)) = (site.rule.kind, site.expr) else { return };
         let name = &site.rule.name;
         let parts: Vec<&str> = name.value.split(':').collect();
-        if parts.len() < 3 || parts.iter().any(|p| p.is_empty()) {
+        // only the plain three-part form is judged; longer names follow local schemes
+        if parts.len() != 3 || parts.iter().any(|p| p.is_empty()) {
             return;
         }
         let file = site.file_id();
@@ -260,7 +260,8 @@ impl Check for RecordNameMismatch {
         if !read.is_empty() && read.iter().all(Option::is_some) {
             let want = base_metric(&name.value);
             let names: Vec<&String> = read.iter().flatten().collect();
-            if !names.iter().any(|m| related(&want, &base_metric(m))) {
+            let bases: Vec<String> = names.iter().map(|m| base_metric(m)).collect();
+            if !bases.iter().any(|b| related(&want, b)) && bases.iter().any(|b| near_miss(&want, b)) {
                 let mut shown: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
                 shown.dedup();
                 let d = cx.report(
@@ -288,7 +289,11 @@ impl Check for RecordNameMismatch {
             }
         }
 
-        // operations
+        // operations: a rule reading recorded series inherits their operations, so only rules
+        // reading raw metrics are judged
+        if read.iter().flatten().any(|m| m.contains(':')) {
+            return;
+        }
         let mut offset = ops_start;
         for word in ops.split('_') {
             let start = offset;
@@ -300,7 +305,6 @@ impl Check for RecordNameMismatch {
                     Claim::Func { name, window: None } => format!("{name}()"),
                     Claim::Quantile(q) => format!("a {q} quantile"),
                     Claim::Aggregation(op) => format!("{op}()"),
-                    Claim::Ratio => "a division".to_string(),
                 };
                 let msg = match &why {
                     Some((_, what)) => format!("operation `{word}` promises {expected}, but {what}"),
@@ -331,8 +335,9 @@ mod tests {
         assert!(level_fits("instance_path", &kept));
         assert!(level_fits("status_code", &kept));
         assert!(level_fits("path_status_code", &kept));
+        assert!(level_fits("namespace_instance_memory", &kept));
         assert!(!level_fits("job", &kept));
-        assert!(!level_fits("instance_", &kept));
+        assert!(!level_fits("status", &kept));
         assert!(level_fits("cluster", &BTreeSet::new()));
         assert!(!level_fits("job", &BTreeSet::new()));
     }
@@ -365,15 +370,21 @@ mod tests {
                 "sum by (job) (rate(requests_failed_total[5m])) / sum by (job) (rate(requests_total[5m]))",
             ),
             rec("job:x:sum_rate5m", "sum without (instance) (rate(x_total[5m]))"),
+            rec(
+                "job:x_duration_seconds:avg",
+                "sum by (job) (rate(x_duration_seconds_sum[5m])) / sum by (job) (rate(x_duration_seconds_count[5m]))",
+            ),
+            rec("job:success:rate5m", "sum by (job) (rate(x_total[5m]))"),
+            rec("job:x:ratio", "sum by (job) (x)"),
         ];
         let fail = [
             rec("job:x:rate5m", "sum by (instance) (rate(x[5m]))"),
             rec("job:x:rate5m", "sum by (job) (rate(x[1m]))"),
             rec("job:x:rate5m", "sum by (job) (increase(x[5m]))"),
             rec("job:x:p99", "histogram_quantile(0.9, sum by (job, le) (rate(x_bucket[5m])))"),
-            rec("job:x:ratio", "sum by (job) (x)"),
             rec("job:x:max", "sum by (job) (x)"),
-            rec("job:y:sum", "sum by (job) (x)"),
+            rec("job:http_request_duration_seconds:sum", "sum by (job) (http_request_latency_seconds_sum)"),
+            rec("instance:node_cpu_seconds:rate1m", "sum without (cpu) (deriv(node_cpu_seconds_total[1m]))"),
         ];
         assert_cases(
             "RUL003",

@@ -1,0 +1,219 @@
+//! Template values: the Go values Prometheus's templates can meet, each knowing its Go type name
+//! (error messages quote it) and how Go's `fmt` prints it.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::gofmt::Arg;
+
+use super::gotime::GoTime;
+
+/// Go type of Prometheus's alert template data (`template.AlertTemplateData`).
+pub(crate) const DATA_TYPE: &str =
+    "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }";
+pub(crate) const SAMPLE_PTR: &str = "*template.sample";
+pub(crate) const QUERY_RESULT: &str = "template.queryResult";
+
+/// A native histogram sample value, opaque to templates except for what Go exposes cheaply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramValue {
+    /// Go's `(*FloatHistogram).String()`, which is what `{{ $value }}` prints.
+    pub text: String,
+    pub count: f64,
+    pub sum: f64,
+}
+
+/// One element of a `query` result (Go's `*template.sample`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub labels: Rc<BTreeMap<String, String>>,
+    /// `Value::Float` or `Value::Histogram`.
+    pub value: Value,
+}
+
+/// The data an alert template runs on (Go's anonymous struct from `AlertTemplateData`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertData {
+    pub labels: Rc<BTreeMap<String, String>>,
+    pub external_labels: Rc<BTreeMap<String, String>>,
+    pub external_url: String,
+    /// `Value::Float` or `Value::Histogram`.
+    pub value: Value,
+}
+
+/// A value inside a running template.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Go's invalid value / nil interface (prints `<no value>` in an action, `<nil>` in `print`).
+    Nil,
+    Bool(bool),
+    /// Go `int`.
+    Int(i64),
+    /// Go `float64`.
+    Float(f64),
+    String(String),
+    /// `html/template.HTML` (what `safeHtml` returns).
+    Html(String),
+    /// `map[string]string` (labels).
+    StrMap(Rc<BTreeMap<String, String>>),
+    /// `map[string]interface {}` (what `args` returns).
+    AnyMap(Rc<BTreeMap<String, Value>>),
+    /// `[]interface {}`.
+    List(Rc<Vec<Value>>),
+    /// The alert template data struct.
+    Data(Rc<AlertData>),
+    /// `template.queryResult`.
+    Samples(Rc<Vec<Rc<Sample>>>),
+    /// `*template.sample`.
+    Sample(Rc<Sample>),
+    /// `*time.Time` (from `toTime`), or `time.Time` from its methods.
+    Time(GoTime, bool),
+    /// `*histogram.FloatHistogram`.
+    Histogram(Rc<HistogramValue>),
+}
+
+/// Kinds Go's comparison builtins distinguish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BasicKind {
+    Bool,
+    Int,
+    Float,
+    String,
+}
+
+impl Value {
+    /// Go's `reflect.Type.String()` of the value.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil => "<nil>",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float64",
+            Value::String(_) => "string",
+            Value::Html(_) => "template.HTML",
+            Value::StrMap(_) => "map[string]string",
+            Value::AnyMap(_) => "map[string]interface {}",
+            Value::List(_) => "[]interface {}",
+            Value::Data(_) => DATA_TYPE,
+            Value::Samples(_) => QUERY_RESULT,
+            Value::Sample(_) => SAMPLE_PTR,
+            Value::Time(_, true) => "*time.Time",
+            Value::Time(_, false) => "time.Time",
+            Value::Histogram(_) => "*histogram.FloatHistogram",
+        }
+        .to_string()
+    }
+
+    /// The type after Go's `indirect` (pointer targets), as `len`, `index` and `range` report it.
+    pub(crate) fn indirect_type_name(&self) -> String {
+        match self {
+            Value::Sample(_) => "template.sample".into(),
+            Value::Time(..) => "time.Time".into(),
+            Value::Histogram(_) => "histogram.FloatHistogram".into(),
+            other => other.type_name(),
+        }
+    }
+
+    pub(crate) fn basic_kind(&self) -> Option<BasicKind> {
+        match self {
+            Value::Bool(_) => Some(BasicKind::Bool),
+            Value::Int(_) => Some(BasicKind::Int),
+            Value::Float(_) => Some(BasicKind::Float),
+            Value::String(_) | Value::Html(_) => Some(BasicKind::String),
+            _ => None,
+        }
+    }
+
+    /// Go's template truth (`isTrue`): the zero value of its type is false.
+    pub fn is_true(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::String(s) | Value::Html(s) => !s.is_empty(),
+            Value::StrMap(m) => !m.is_empty(),
+            Value::AnyMap(m) => !m.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Samples(s) => !s.is_empty(),
+            Value::Data(_) | Value::Sample(_) | Value::Time(..) | Value::Histogram(_) => true,
+        }
+    }
+
+    /// The value as `fmt` receives it through an `interface{}` argument.
+    pub(crate) fn to_arg(&self) -> Arg {
+        match self {
+            Value::Nil => Arg::Nil,
+            Value::Bool(b) => Arg::Bool(*b),
+            Value::Int(i) => Arg::Int(*i),
+            Value::Float(f) => Arg::Float(*f),
+            Value::String(s) => Arg::Str(s.clone()),
+            Value::Html(s) => Arg::Named { ty: "template.HTML".into(), inner: Box::new(Arg::Str(s.clone())) },
+            Value::StrMap(m) => str_map_arg(m),
+            Value::AnyMap(m) => Arg::Map {
+                ty: self.type_name(),
+                entries: m.iter().map(|(k, v)| (Arg::Str(k.clone()), v.to_arg())).collect(),
+            },
+            Value::List(l) => Arg::Slice { ty: self.type_name(), items: l.iter().map(Value::to_arg).collect() },
+            Value::Data(d) => Arg::Struct {
+                ty: DATA_TYPE.into(),
+                fields: vec![
+                    str_map_arg(&d.labels),
+                    str_map_arg(&d.external_labels),
+                    Arg::Str(d.external_url.clone()),
+                    d.value.to_arg(),
+                ],
+            },
+            Value::Samples(s) => Arg::Slice {
+                ty: QUERY_RESULT.into(),
+                items: s.iter().map(|x| Value::Sample(x.clone()).to_arg()).collect(),
+            },
+            Value::Sample(s) => Arg::Pointer { ty: SAMPLE_PTR.into(), target: Box::new(sample_struct(s)) },
+            Value::Time(t, ptr) => Arg::Stringer {
+                ty: self.type_name(),
+                text: t.to_string(),
+                raw: Box::new(if *ptr {
+                    Arg::Pointer { ty: "*time.Time".into(), target: Box::new(time_struct(t)) }
+                } else {
+                    time_struct(t)
+                }),
+            },
+            Value::Histogram(h) => Arg::Stringer {
+                ty: self.type_name(),
+                text: h.text.clone(),
+                raw: Box::new(Arg::Pointer {
+                    ty: "*histogram.FloatHistogram".into(),
+                    target: Box::new(Arg::Struct { ty: "histogram.FloatHistogram".into(), fields: vec![] }),
+                }),
+            },
+        }
+    }
+
+    /// The value as a template action prints it (Go's `printableValue`: pointers are followed,
+    /// so a sample prints as `{map[...] 1}`).
+    pub(crate) fn to_printable_arg(&self) -> Arg {
+        match self {
+            Value::Sample(s) => sample_struct(s),
+            other => other.to_arg(),
+        }
+    }
+}
+
+fn str_map_arg(m: &BTreeMap<String, String>) -> Arg {
+    Arg::Map {
+        ty: "map[string]string".into(),
+        entries: m.iter().map(|(k, v)| (Arg::Str(k.clone()), Arg::Str(v.clone()))).collect(),
+    }
+}
+
+fn sample_struct(s: &Sample) -> Arg {
+    Arg::Struct { ty: "template.sample".into(), fields: vec![str_map_arg(&s.labels), s.value.to_arg()] }
+}
+
+fn time_struct(t: &GoTime) -> Arg {
+    // Go would show time.Time's private fields (wall, ext, loc); only their count is kept.
+    Arg::Struct {
+        ty: "time.Time".into(),
+        fields: vec![Arg::Int(t.secs), Arg::Int(i64::from(t.nanos)), Arg::Str("UTC".into())],
+    }
+}
