@@ -101,9 +101,10 @@ fn import(a: ImportArgs, io: &mut Io<'_>) -> Exit {
         let _ = writeln!(io.err, "warning: {}: {w}", a.source);
     }
     let fmt = if format == Format::OpenMetrics { "OpenMetrics" } else { "Prometheus text format" };
+    // No comment line may start with the tool's name: that is how suppression directives begin.
     let header = format!(
-        "mlmon-lint schema, imported by `mlmon-lint schema import{}` from {} ({fmt}).\n\
-         Documented in docs/schema.md; edit freely (e.g. widen `values` into a `regex`).",
+        "Exporter schema (docs/schema.md), imported with `mlmon-lint schema import{}`\n\
+         from {} ({fmt}). Edit freely: widen `values` into a `regex`, drop what should not be checked.",
         if a.values { " --values" } else { "" },
         a.source
     );

@@ -20,7 +20,7 @@ pub fn load_schemas(settings: &[Settings]) -> (Vec<Schema>, Vec<InputError>) {
     let mut schemas = Vec::with_capacity(settings.len());
     let mut errors = Vec::new();
     for s in settings {
-        let paths: Vec<(&Path, String)> = s.schema.iter().map(|p| (p.as_path(), SourceFile::display_path(p))).collect();
+        let paths: Vec<(&Path, String)> = s.schema.iter().map(|p| (p.as_path(), display(p))).collect();
         match load::load(&paths) {
             Ok(schema) => schemas.push(schema),
             Err(e) => {
@@ -33,6 +33,15 @@ pub fn load_schemas(settings: &[Settings]) -> (Vec<Schema>, Vec<InputError>) {
         }
     }
     (schemas, errors)
+}
+
+/// The path to show: relative to the working directory when it lies below it (configuration
+/// files name schemas relative to themselves, which may be absolute by then).
+fn display(p: &Path) -> String {
+    let rel = std::env::current_dir().ok().and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf));
+    let shown = rel.as_deref().unwrap_or(p);
+    let s = SourceFile::display_path(shown);
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
 /// A stable key for a rule: its file and where it starts.
