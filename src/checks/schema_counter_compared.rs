@@ -11,8 +11,9 @@ declare_check! {
     /// In alerting rules, flags a comparison (`>`, `<`, `==`, ...) between a number and a counter
     /// read raw, without `rate()`, `increase()` or the like (a selector, possibly aggregated with
     /// `sum`, `max`, ...). Counters are recognised from the schema (counters, and the `_count` and
-    /// `_sum` of histograms and summaries), from recording rules that keep a counter as is, and,
-    /// without a schema, from the `_total` suffix.
+    /// `_sum` of histograms and summaries) and from recording rules that keep such a counter as is
+    /// (`sum(x_total)`). The `_total` suffix alone is not trusted: exporters name gauges
+    /// `..._total` too (`container_fs_inodes_total`), so without a schema this check is quiet.
     ///
     /// ## Why is this bad?
     /// A counter only grows (until the process restarts). `http_errors_total > 100` is false for a
@@ -60,7 +61,7 @@ fn raw_counter<'e, 'k>(sc: &'k Scope<'_, '_>, e: &'e Expr) -> Option<(&'e Vector
             raw_counter(sc, &a.expr)
         }
         Expr::VectorSelector(s) => {
-            let fact = sc.knowledge.kind_of(s.metric_name()?)?;
+            let fact = sc.knowledge.declared_kind_of(s.metric_name()?)?;
             (fact.kind == MetricType::Counter).then_some((s, fact))
         }
         _ => None,
@@ -111,28 +112,34 @@ mod tests {
     }
 
     #[test]
-    fn by_name_without_schema() {
-        let pass: Vec<String> = [
+    fn cases_with_a_schema() {
+        let schema = "metrics:\n  errors_total: {type: counter, labels: {}}\n  other_total: {type: counter, labels: {}}\n  queue_length: {type: gauge, labels: {}}\n";
+        let count = |q: &str| findings_with_schema("SCH009", &alert(q), Some(schema)).len();
+        for ok in [
             "rate(errors_total[5m]) > 1",
             "sum(increase(errors_total[1h])) > 100",
             "count(errors_total) > 3",
             "errors_total > other_total",
             "queue_length > 10",
-        ]
-        .iter()
-        .map(|q| alert(q))
-        .collect();
-        let fail: Vec<String> = ["errors_total > 100", "sum by (job) (errors_total) >= 1", "5 < (errors_total)"]
-            .iter()
-            .map(|q| alert(q))
-            .collect();
-        assert_cases(
-            "SCH009",
-            &pass.iter().map(String::as_str).collect::<Vec<_>>(),
-            &fail.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
+        ] {
+            assert_eq!(count(ok), 0, "{ok}");
+        }
+        for bad in ["errors_total > 100", "sum by (job) (errors_total) >= 1", "5 < (errors_total)"] {
+            assert_eq!(count(bad), 1, "{bad}");
+        }
         let rec = "groups:\n- name: g\n  rules:\n  - record: x:errors_total:sum\n    expr: errors_total > 100\n";
-        assert!(crate::checks::testing::findings("SCH009", rec).is_empty(), "recording rules are not alerts");
+        assert!(findings_with_schema("SCH009", rec, Some(schema)).is_empty(), "recording rules are not alerts");
+    }
+
+    #[test]
+    fn names_alone_are_not_trusted() {
+        assert_cases("SCH009", &[alert("container_fs_inodes_total > 100").as_str()], &[]);
+        // a recorded sum of a declared counter is a counter
+        let schema = "metrics:\n  errors_total: {type: counter, labels: {}}\n";
+        let y = "groups:\n- name: g\n  rules:\n  - record: job:errors:sum\n    expr: sum by (job) (errors_total)\n  - alert: A\n    expr: job:errors:sum > 5\n";
+        let f = findings_with_schema("SCH009", y, Some(schema));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("recording rule at test.yaml:4"), "{}", f[0].message);
     }
 
     #[test]

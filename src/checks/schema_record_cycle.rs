@@ -7,7 +7,10 @@ use crate::schema::driver::rule_key;
 declare_check! {
     /// ## What it does
     /// Orders the recording rules of all linted files by what they read, and flags every rule that
-    /// reads, directly or through other rules, the series it records itself.
+    /// reads, directly or through other rules, the series it records itself. Reads of a past value
+    /// (`offset`, `@`, or a range over the rule's own output: an accumulator or a "hold the last
+    /// value" rule) and reads narrowed by a negative matcher (a Thanos ruler re-aggregating
+    /// `x{monitor!="global"}` into `x`) are deliberate and not counted.
     ///
     /// ## Why is this bad?
     /// A rule that depends on its own output reads the value it wrote one evaluation earlier (or

@@ -10,8 +10,11 @@ declare_check! {
     /// ## What it does
     /// Flags selectors of names with a colon (`job:http_requests:rate5m`), which by convention only
     /// recording rules produce, when no recording rule among the linted files records that name and
-    /// the schema does not declare it either. Works with or without a schema; suggests the nearest
-    /// recorded name. Lint the rule files that record and the ones that read together.
+    /// the schema does not declare it either, and suggests the nearest recorded name. Without a
+    /// schema only near misses of a recorded name are reported (`job:http_request:rate5m` when
+    /// `job:http_requests:rate5m` is recorded): some applications export colon names themselves.
+    /// Names starting with a colon (`:tensorflow:serving:...`) are exporters' own. Lint the rule
+    /// files that record and the ones that read together.
     ///
     /// ## Why is this bad?
     /// A recorded series nobody records is always empty. This happens when a recording rule is
@@ -68,6 +71,11 @@ impl Check for UndefinedRecorded {
                 return;
             }
             let near = suggest::closest(name, k.recorded.keys().map(String::as_str));
+            // Without a schema, an application may export colon names itself (GitLab's
+            // `gitlab_sli:...:total`): only a near miss of a recorded name is reported.
+            if !k.has_schema() && near.is_none() {
+                return;
+            }
             let d = cx.report(
                 sc.file(),
                 sc.span(name_span(sel)),
@@ -83,7 +91,15 @@ impl Check for UndefinedRecorded {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::testing::assert_cases;
+    use crate::checks::testing::{assert_cases, findings_with_schema};
+
+    #[test]
+    fn with_a_schema_every_unknown_colon_name() {
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: rate(gitlab_sli:apdex:total[5m]) > 1\n";
+        assert_eq!(findings_with_schema("SCH003", y, Some("metrics: {}\n")).len(), 1);
+        let declared = "metrics:\n  gitlab_sli:apdex:total: {type: counter}\n";
+        assert!(findings_with_schema("SCH003", y, Some(declared)).is_empty());
+    }
 
     #[test]
     fn cases() {
@@ -92,8 +108,14 @@ mod tests {
                 "groups:\n- name: g\n  rules:\n  - record: job:x:rate5m\n    expr: sum by (job) (rate(x_total[5m]))\n  - alert: A\n    expr: '{alert_expr}'\n"
             )
         };
-        let pass = [rules("job:x:rate5m > 1"), rules("x_total > 1"), rules("sum(job:x:rate5m) by (job)")];
-        let fail = [rules("job:x:rate1m > 1"), rules("rate(instance:x:sum[5m]) > 1")];
+        let pass = [
+            rules("job:x:rate5m > 1"),
+            rules("x_total > 1"),
+            rules("sum(job:x:rate5m) by (job)"),
+            rules("rate(gitlab_sli:apdex:total[5m]) > 1"),
+            rules("rate(:tensorflow:serving:request_count[5m]) > 1"),
+        ];
+        let fail = [rules("job:x:rate1m > 1"), rules("rate(job:x:rate5n[5m]) > 1")];
         assert_cases(
             "SCH003",
             &pass.iter().map(String::as_str).collect::<Vec<_>>(),

@@ -13,6 +13,8 @@ declare_check! {
     /// in `by (...)`/`without (...)`, in `on (...)`/`ignoring (...)`, in `group_left (...)`/
     /// `group_right (...)` (checked against the "one" side, where the labels are copied from), and
     /// as the source label of `label_replace`/`label_join`. Suggests the nearest label that exists.
+    /// A missing label in `without`/`ignoring` changes nothing, so there it is reported only when
+    /// it looks like a typo of a label that is there.
     /// `le` is left to `histogram-misuse` (SCH007).
     ///
     /// ## Why is this bad?
@@ -61,11 +63,16 @@ impl Check for UnknownLabel {
 
     fn rule(&self, cx: &mut Ctx, site: &RuleSite<'_>) {
         let Some(sc) = Scope::of_rule(site) else { return };
-        let mut report = |span: Span, label: &str, set: &LabelSet, what: String| {
+        // `typo_only`: `without`/`ignoring` a missing label changes nothing, so it only matters
+        // when it stands for a label that is there (`without (instnace)`).
+        let mut report = |span: Span, label: &str, set: &LabelSet, what: String, typo_only: bool| {
             if label == "le" || label == "__name__" || !set.lacks(label) {
                 return;
             }
             let near = set.may.as_ref().and_then(|m| suggest::closest(label, m.iter().map(String::as_str)));
+            if typo_only && near.is_none() {
+                return;
+            }
             let d = cx.report(
                 sc.file(),
                 sc.span(span),
@@ -85,7 +92,7 @@ impl Check for UnknownLabel {
                 let Some(name) = sel.metric_name() else { return };
                 let Some(facts) = sc.knowledge.series(name) else { return };
                 for m in &sel.matchers {
-                    report(m.name_span, &m.name, &facts.labels, format!("`{name}`"));
+                    report(m.name_span, &m.name, &facts.labels, format!("`{name}`"), false);
                 }
             }
             Expr::Aggregate(a) => {
@@ -93,7 +100,7 @@ impl Check for UnknownLabel {
                 let input = sc.labels(&a.expr);
                 let what = format!("the series `{}` aggregates", a.op.as_str());
                 for l in &g.labels {
-                    report(l.span, &l.name, &input, what.clone());
+                    report(l.span, &l.name, &input, what.clone(), g.without);
                 }
             }
             Expr::Binary(b) => {
@@ -102,12 +109,12 @@ impl Check for UnknownLabel {
                 for l in &m.labels {
                     if m.on {
                         if lhs.lacks(&l.name) {
-                            report(l.span, &l.name, &lhs, format!("the left side of `{}`", b.op.as_str()));
+                            report(l.span, &l.name, &lhs, format!("the left side of `{}`", b.op.as_str()), false);
                         } else {
-                            report(l.span, &l.name, &rhs, format!("the right side of `{}`", b.op.as_str()));
+                            report(l.span, &l.name, &rhs, format!("the right side of `{}`", b.op.as_str()), false);
                         }
                     } else if rhs.lacks(&l.name) {
-                        report(l.span, &l.name, &lhs, format!("either side of `{}`", b.op.as_str()));
+                        report(l.span, &l.name, &lhs, format!("either side of `{}`", b.op.as_str()), true);
                     }
                 }
                 let (one, side) = match m.card {
@@ -121,6 +128,7 @@ impl Check for UnknownLabel {
                         &l.name,
                         one,
                         format!("the {side} side of `{}`, which it would be copied from", b.op.as_str()),
+                        false,
                     );
                 }
             }
@@ -135,7 +143,7 @@ impl Check for UnknownLabel {
                     if let Expr::String(lit) = s.unparen()
                         && !lit.value.is_empty()
                     {
-                        report(lit.span, &lit.value, &input, format!("the series `{}` reads", c.func.name));
+                        report(lit.span, &lit.value, &input, format!("the series `{}` reads", c.func.name), false);
                     }
                 }
             }
@@ -189,9 +197,11 @@ mod tests {
         assert_eq!(flagged("http_requests_total{stauts=\"500\"} > 1"), ["stauts"]);
         assert_eq!(flagged("sum by (code) (rate(http_requests_total[5m])) > 1"), ["code"]);
         assert_eq!(flagged("sum by (method) (sum by (status) (http_requests_total)) > 1"), ["method"]);
-        assert_eq!(flagged("sum without (stat) (http_requests_total) > 1"), ["stat"]);
+        assert_eq!(flagged("sum without (stauts) (http_requests_total) > 1"), ["stauts"]);
+        assert_eq!(flagged("sum without (pod) (http_requests_total) > 1"), Vec::<String>::new(), "no-op, not a typo");
         assert_eq!(flagged("node_load1 / on (nodename) node_uname_info > 1"), ["nodename"]);
-        assert_eq!(flagged("node_load1 / ignoring (pod) node_load1 > 1"), ["pod"]);
+        assert_eq!(flagged("node_load1 / ignoring (instanse) node_load1 > 1"), ["instanse"]);
+        assert_eq!(flagged("node_load1 / ignoring (pod) node_load1 > 1"), Vec::<String>::new(), "no-op, not a typo");
         assert_eq!(flagged("node_load1 * on (instance) group_left (release) node_uname_info > 1"), ["release"]);
         assert_eq!(flagged("label_replace(node_load1, \"h\", \"$1\", \"host\", \"(.*)\") > 1"), ["\"host\""]);
         assert_eq!(flagged("label_join(node_load1, \"h\", \",\", \"job\", \"pod\") > 1"), ["\"pod\""]);
@@ -209,10 +219,15 @@ mod tests {
     }
 
     #[test]
-    fn works_from_recording_rules_without_a_schema() {
+    fn recording_rules_are_trusted_with_a_schema_only() {
         let y = "groups:\n- name: g\n  rules:\n  - record: job:x:sum\n    expr: sum by (job) (x)\n  - alert: A\n    expr: sum by (instance) (job:x:sum) > 1\n";
-        let f = crate::checks::testing::findings("SCH005", y);
+        let f = findings_with_schema("SCH005", y, Some("metrics: {}\n"));
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("per recording rule at test.yaml:4"), "{}", f[0].message);
+        // without a schema, external labels may add `instance` where the alert is evaluated
+        assert!(crate::checks::testing::findings("SCH005", y).is_empty());
+        // ...but the expression's own aggregation is certain
+        let y = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum by (instance) (sum by (job) (x)) > 1\n";
+        assert_eq!(crate::checks::testing::findings("SCH005", y).len(), 1);
     }
 }

@@ -1,8 +1,9 @@
 //! SCH002: a selector reads a metric the schema does not have.
 
 use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
-use crate::promql::ast::Expr;
+use crate::promql::ast::{BinaryOp, Expr, VectorSelector};
 use crate::schema::knowledge::{looks_recorded, name_span};
+use crate::schema::labels::selectors;
 use crate::schema::model::MetricType;
 use crate::schema::site::Scope;
 use crate::schema::suggest;
@@ -11,7 +12,9 @@ declare_check! {
     /// ## What it does
     /// With a schema, flags every selector whose metric is neither in the schema nor recorded by a
     /// rule of the run, and suggests the nearest known name. Names of the `level:metric:operation`
-    /// form are left to `undefined-recorded-metric` (SCH003). Without a schema it does nothing.
+    /// form are left to `undefined-recorded-metric` (SCH003). A metric read only as a fallback,
+    /// `old_name or new_name` where the other side is known, is accepted: such rules support two
+    /// exporter versions on purpose. Without a schema it does nothing.
     ///
     /// ## Why is this bad?
     /// A selector for a metric that does not exist returns nothing, silently: an alert on it can
@@ -70,6 +73,21 @@ impl Check for UnknownMetric {
             .map(|f| f.path.as_str())
             .filter(|p| *p != crate::schema::model::BUILTIN_PATH)
             .collect();
+        // `old_name or new_name`: rules written for two exporter versions are not mistakes.
+        let mut fallback = std::collections::HashSet::new();
+        sc.expr.walk(&mut |e| {
+            if let Expr::Binary(b) = e
+                && b.op == BinaryOp::Or
+            {
+                let (l, r) = (selectors(&b.lhs), selectors(&b.rhs));
+                let known = |v: &[&VectorSelector]| v.iter().any(|s| s.metric_name().is_some_and(|n| k.knows(n)));
+                for (side, other) in [(&l, &r), (&r, &l)] {
+                    if known(other) {
+                        fallback.extend(side.iter().map(|s| s.span.start));
+                    }
+                }
+            }
+        });
         let mut seen = std::collections::HashSet::new();
         sc.expr.walk(&mut |e| {
             let sel = match e {
@@ -78,7 +96,11 @@ impl Check for UnknownMetric {
                 _ => return,
             };
             let Some(name) = sel.metric_name() else { return };
-            if k.knows(name) || looks_recorded(name) || !seen.insert((name.to_string(), sel.span.start)) {
+            if k.knows(name)
+                || looks_recorded(name)
+                || fallback.contains(&sel.span.start)
+                || !seen.insert((name.to_string(), sel.span.start))
+            {
                 return;
             }
             let span = name_span(sel);
@@ -132,6 +154,7 @@ mod tests {
             "up == 0",
             "{__name__=~\"nope.*\"}",
             "job:recorded:sum",
+            "rate(old_requests_total[5m]) or rate(http_requests_total[5m])",
         ] {
             assert!(findings_with_schema("SCH002", &alert(ok), Some(SCHEMA)).is_empty(), "{ok}");
         }
@@ -146,5 +169,6 @@ mod tests {
         let f = findings_with_schema("SCH002", &alert("{__name__=\"nope\"}"), Some(SCHEMA));
         assert_eq!(f.len(), 1);
         assert!(findings_with_schema("SCH002", &alert("nope"), None).is_empty(), "no schema, no finding");
+        assert_eq!(findings_with_schema("SCH002", &alert("old_a or old_b"), Some(SCHEMA)).len(), 2);
     }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::labels::{Basis, Inference, LabelSet, Resolver, SeriesFacts, selectors};
+use super::labels::{Basis, Inference, LabelSet, Resolver, SeriesFacts};
 use super::model::{MetricType, Schema, SeriesRef, SeriesRole};
 use crate::promql::ast::{AggregateOp, Expr, Span};
 
@@ -94,7 +94,14 @@ pub struct Knowledge {
 impl Resolver for Knowledge {
     fn series(&self, name: &str) -> Option<SeriesFacts> {
         if let Some(r) = self.recorded.get(name) {
-            return Some(SeriesFacts { labels: r.labels.clone() });
+            let mut labels = r.labels.clone();
+            // Without a schema nothing declares the labels added outside the rules (external
+            // labels where a Thanos ruler or a federating server evaluates them), so a recorded
+            // series is known to have its labels but not to lack others.
+            if !self.has_schema() {
+                labels.may = None;
+            }
+            return Some(SeriesFacts { labels });
         }
         self.schema.series(name).map(|s| SeriesFacts { labels: schema_labels(&s) })
     }
@@ -133,18 +140,21 @@ impl Knowledge {
         let deps: Vec<Vec<usize>> = rules
             .iter()
             .map(|r| {
-                let mut d: Vec<usize> = r
-                    .expr
-                    .map(|e| {
-                        selectors(e)
-                            .into_iter()
-                            .filter_map(|s| s.metric_name())
-                            .filter_map(|n| producers.get(n))
-                            .flatten()
-                            .copied()
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let mut reads: Vec<&str> = Vec::new();
+                if let Some(e) = r.expr {
+                    e.walk(&mut |n| {
+                        let (sel, range) = match n {
+                            Expr::VectorSelector(s) => (s, false),
+                            Expr::MatrixSelector(m) => (&m.selector, true),
+                            _ => return,
+                        };
+                        let Some(name) = sel.metric_name() else { return };
+                        if !deliberate_past_or_subset(sel) && !(range && name == r.name) {
+                            reads.push(name);
+                        }
+                    });
+                }
+                let mut d: Vec<usize> = reads.iter().filter_map(|n| producers.get(n)).flatten().copied().collect();
                 d.sort_unstable();
                 d.dedup();
                 d
@@ -225,6 +235,15 @@ impl Knowledge {
         if self.has_schema() {
             return None;
         }
+        self.kind_by_name(name)
+    }
+
+    /// What a series is known to be from the schema or a recording rule only (not from its name).
+    pub fn declared_kind_of(&self, name: &str) -> Option<KindFact<'_>> {
+        self.kind_of(name).filter(|k| k.source != Source::Naming)
+    }
+
+    fn kind_by_name(&self, name: &str) -> Option<KindFact<'_>> {
         if name.ends_with("_total") {
             return Some(KindFact { kind: MetricType::Counter, role: None, source: Source::Naming });
         }
@@ -278,9 +297,11 @@ impl Knowledge {
     fn output_kind(&self, e: &Expr) -> Option<MetricType> {
         match e {
             Expr::Paren(p) => self.output_kind(&p.expr),
-            Expr::VectorSelector(s) => {
-                s.metric_name().and_then(|n| self.kind_of(n)).map(|k| k.kind).filter(|k| *k == MetricType::Counter)
-            }
+            Expr::VectorSelector(s) => s
+                .metric_name()
+                .and_then(|n| self.declared_kind_of(n))
+                .map(|k| k.kind)
+                .filter(|k| *k == MetricType::Counter),
             Expr::Aggregate(a) if a.op == AggregateOp::Sum => self.output_kind(&a.expr),
             Expr::Aggregate(a) if matches!(a.op, AggregateOp::Avg | AggregateOp::Min | AggregateOp::Max) => {
                 match self.output_kind(&a.expr) {
@@ -300,13 +321,26 @@ impl Knowledge {
     }
 }
 
+/// A read that does not take a recorded series' current output as a whole: with `offset` or `@`
+/// (an accumulator adding to its own past value), or narrowed by a negative matcher (a Thanos
+/// ruler re-aggregating `x{monitor!="global"}` under the same name). Such reads, and a rule's
+/// range reads of its own output (`max_over_time(self[15m])`, holding the last value), are not
+/// dependencies for ordering or cycles.
+fn deliberate_past_or_subset(s: &crate::promql::ast::VectorSelector) -> bool {
+    use crate::promql::ast::MatchOp;
+    s.modifiers.offset != 0
+        || s.modifiers.at.is_some()
+        || s.matchers.iter().any(|m| m.name != "__name__" && matches!(m.op, MatchOp::NotEqual | MatchOp::NotRe))
+}
+
 fn r_key(rules: &[RecordingRule<'_>], i: usize) -> u64 {
     rules.get(i).map_or(0, |r| r.key)
 }
 
-/// A name that by convention only a recording rule produces (`level:metric:operations`).
+/// A name that by convention only a recording rule produces (`level:metric:operations`); names
+/// starting with a colon are exporters' own (TensorFlow Serving's `:tensorflow:serving:...`).
 pub fn looks_recorded(name: &str) -> bool {
-    name.contains(':')
+    name.contains(':') && !name.starts_with(':')
 }
 
 /// Strongly connected components in reverse topological order of `deps` (dependencies first).

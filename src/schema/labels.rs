@@ -90,7 +90,9 @@ impl LabelSet {
                 must.insert(l.to_string());
             }
         }
-        LabelSet { may: Some(may), must, basis: self.basis.clone() }
+        // Grouping an unknown set keeps at most the listed labels: that bound is pure syntax.
+        let basis = if self.may.is_some() { self.basis.clone() } else { BTreeSet::new() };
+        LabelSet { may: Some(may), must, basis }
     }
 
     /// Either side's series: may-sets unite, must-sets intersect (`or`).
