@@ -149,7 +149,8 @@ impl Knowledge {
                             _ => return,
                         };
                         let Some(name) = sel.metric_name() else { return };
-                        if !deliberate_past_or_subset(sel) && !(range && name == r.name) {
+                        let own_past = range && name == r.name;
+                        if !(deliberate_past_or_subset(sel) || own_past) {
                             reads.push(name);
                         }
                     });
