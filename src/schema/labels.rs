@@ -156,10 +156,12 @@ pub fn selector_labels(sel: &VectorSelector, resolver: &dyn Resolver) -> LabelSe
             if m.op == MatchOp::Equal {
                 set.remove(&m.name);
             }
-        } else {
+        } else if set.may_have(&m.name) {
             set.must.insert(m.name.clone());
             set.insert_may(&m.name);
         }
+        // A matcher requiring a label the metric never has selects nothing; `unknown-label`
+        // reports it, and leaving the label out keeps that mistake from cascading.
     }
     set
 }
@@ -425,6 +427,7 @@ mod tests {
         assert_eq!(infer("unknown_metric{a=\"x\", b=~\".*\", c=\"\"}"), (None, v(&["a"])));
         assert_eq!(infer("mystery").0, None, "labels left out of the schema: open");
         assert_eq!(infer("build_info{commit=\"\"}").0, Some(v(&["instance", "job", "version"])));
+        assert_eq!(infer("node_load1{typo=\"x\"}").0, Some(v(&["instance", "job"])), "no cascade from a bad matcher");
     }
 
     #[test]
