@@ -92,14 +92,20 @@ pub fn decode(display: String, bytes: Vec<u8>) -> Result<SourceFile, InputError>
             message: format!("file is {} bytes, over the {} MiB limit", bytes.len(), MAX_FILE_SIZE / 1024 / 1024),
         });
     }
+    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+        let (line, column) = line_col_of(&bytes[..nul]);
+        return Err(InputError {
+            path: display,
+            position: Some(crate::source::LineCol { line, column }),
+            message: "binary content (NUL byte), not a text file".to_string(),
+        });
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(display, text)),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..valid]);
-            let line = prefix.matches('\n').count() as u32 + 1;
-            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            let (line, column) = line_col_of(&bytes[..valid]);
             Err(InputError {
                 path: display,
                 position: Some(crate::source::LineCol { line, column }),
@@ -107,6 +113,14 @@ pub fn decode(display: String, bytes: Vec<u8>) -> Result<SourceFile, InputError>
             })
         }
     }
+}
+
+/// The 1-based line and column just after `prefix` (valid UTF-8).
+fn line_col_of(prefix: &[u8]) -> (u32, u32) {
+    let prefix = String::from_utf8_lossy(prefix);
+    let line = prefix.matches('\n').count() as u32 + 1;
+    let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    (line, column)
 }
 
 #[cfg(test)]

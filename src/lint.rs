@@ -38,6 +38,8 @@ pub struct LintOutput {
     pub skipped: Vec<(String, String)>,
     pub rule_files: usize,
     pub rules: usize,
+    /// Wall-clock time per phase, for `--verbose` and the benchmark.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 type Parsed = Result<Expr, ParseError>;
@@ -61,8 +63,16 @@ pub fn lint_with_schemas(
     let configs: Vec<usize> = inputs.iter().map(|i| i.config).collect();
     let sources: Vec<SourceFile> = inputs.into_iter().map(|i| i.source).collect();
 
+    let mut clock = std::time::Instant::now();
+    let mut timings = Vec::new();
+    let mut lap = |name: &'static str| {
+        let now = std::time::Instant::now();
+        timings.push((name, now - clock));
+        clock = now;
+    };
     let extracted: Vec<Result<Extracted, InputError>> =
         sources.par_iter().enumerate().map(|(id, s)| extract(id, s)).collect();
+    lap("YAML and rule loading");
 
     let mut out = LintOutput::default();
     let mut per_file: Vec<Extracted> = Vec::with_capacity(sources.len());
@@ -79,8 +89,7 @@ pub fn lint_with_schemas(
         }
     }
 
-    let mut loader_findings: Vec<Vec<Diagnostic>> =
-        per_file.iter_mut().map(|x| std::mem::take(&mut x.findings)).collect();
+    let loader_findings: Vec<Vec<Diagnostic>> = per_file.iter_mut().map(|x| std::mem::take(&mut x.findings)).collect();
 
     // parse each distinct (expression, options) once
     let mut index: HashMap<(&str, bool), usize> = HashMap::new();
@@ -107,6 +116,7 @@ pub fn lint_with_schemas(
         })
         .collect();
     let lookup = |text: &str, exp: bool| index.get(&(text, exp)).and_then(|i| parsed.get(*i));
+    lap("PromQL parsing (distinct expressions)");
 
     // what the schemas and the recording rules say about metrics, per configuration
     let knowledge = crate::schema::driver::build_knowledge(
@@ -120,42 +130,48 @@ pub fn lint_with_schemas(
         &lookup,
     );
 
-    // per-file checks
-    let file_findings: Vec<Vec<Diagnostic>> = per_file
+    // rule checks, in parallel over rules (a single large file is the common benchmark case)
+    let active: Vec<Vec<&dyn Check>> = settings
+        .iter()
+        .chain(std::iter::once(&default))
+        .map(|s| checks::ALL.iter().copied().filter(|c| s.is_enabled(c.meta().code)).collect())
+        .collect();
+    let mut sites: Vec<(usize, &crate::rules::RuleFile, &crate::rules::Group, &crate::rules::Rule)> = Vec::new();
+    for (id, x) in per_file.iter().enumerate() {
+        for rf in &x.rule_files {
+            sites.extend(rf.rules().map(|(g, r)| (id, rf, g, r)));
+        }
+    }
+    let rule_findings: Vec<Vec<Diagnostic>> = sites
         .par_iter()
-        .zip(loader_findings.par_iter_mut())
-        .enumerate()
-        .map(|(id, (x, loaded))| {
-            let s = settings_of(configs[id]);
-            let source = &sources[id];
-            let mut found = std::mem::take(loaded);
-            let active: Vec<&dyn Check> = checks::ALL.iter().copied().filter(|c| s.is_enabled(c.meta().code)).collect();
-            for rf in &x.rule_files {
-                for (g, r) in rf.rules() {
-                    let expr = r.expr.as_ref().filter(|e| !e.value.is_empty());
-                    let parsed = expr.and_then(|e| lookup(&e.value, s.experimental_features));
-                    let ast = parsed.and_then(|p| p.as_ref().ok());
-                    let mut site = RuleSite::new(source, rf, g, r, ast, &s.options);
-                    if let Some(k) = knowledge.get(configs[id]) {
-                        site = site.with_knowledge(k);
-                    }
-                    if let Some(Err(err)) = parsed {
-                        found.push(checks::promql_syntax::diagnostic(&site, err));
-                    }
-                    if !r.well_formed {
-                        continue;
-                    }
-                    for c in &active {
-                        let mut cx = Ctx::new(c.meta());
-                        c.rule(&mut cx, &site);
-                        found.extend(cx.findings);
-                    }
+        .with_min_len(64)
+        .map(|&(id, rf, g, r)| {
+            let config = configs[id];
+            let s = settings_of(config);
+            let mut found = Vec::new();
+            let expr = r.expr.as_ref().filter(|e| !e.value.is_empty());
+            let parsed = expr.and_then(|e| lookup(&e.value, s.experimental_features));
+            let ast = parsed.and_then(|p| p.as_ref().ok());
+            let mut site = RuleSite::new(&sources[id], rf, g, r, ast, &s.options);
+            if let Some(k) = knowledge.get(config) {
+                site = site.with_knowledge(k);
+            }
+            if let Some(Err(err)) = parsed {
+                found.push(checks::promql_syntax::diagnostic(&site, err));
+            }
+            if r.well_formed {
+                let checks = active.get(config).or(active.last()).map_or(&[][..], Vec::as_slice);
+                for c in checks {
+                    let mut cx = Ctx::new(c.meta());
+                    c.rule(&mut cx, &site);
+                    found.extend(cx.findings);
                 }
             }
             found
         })
         .collect();
-    let mut all: Vec<Diagnostic> = file_findings.into_iter().flatten().collect();
+    let mut all: Vec<Diagnostic> = loader_findings.into_iter().flatten().collect();
+    all.extend(rule_findings.into_iter().flatten());
 
     // schema files with conflicts join the sources, so that findings can point into them
     let mut sources = sources;
@@ -175,6 +191,8 @@ pub fn lint_with_schemas(
         c.project(&mut cx, &project);
         all.extend(cx.findings);
     }
+
+    lap("checks");
 
     // configuration: drop disabled checks, apply severities
     all.retain(|d| settings_of(configs[d.primary.file]).is_enabled(d.code()));
@@ -226,6 +244,8 @@ pub fn lint_with_schemas(
     out.diagnostics = kept;
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
     out.sources = sources;
+    lap("suppressions and sorting");
+    out.timings = timings;
     out
 }
 

@@ -261,7 +261,10 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     while let Some(d) = dir {
         let candidate = d.join(CONFIG_NAME);
         if candidate.is_file() {
-            return Some(candidate);
+            // shown relative to the working directory when it is below it
+            let cwd = std::env::current_dir().ok();
+            let rel = cwd.as_deref().and_then(|c| candidate.strip_prefix(c).ok()).map(Path::to_path_buf);
+            return Some(rel.unwrap_or(candidate));
         }
         dir = d.parent();
     }

@@ -34,6 +34,7 @@ pub mod invalid_missing_expr;
 pub mod invalid_name;
 pub mod invalid_recording_field;
 pub mod invalid_rule_kind;
+pub mod invalid_template;
 pub mod invalid_unknown_field;
 pub mod promql_rate_window;
 pub mod promql_syntax;
@@ -262,6 +263,7 @@ pub static ALL: &[&dyn Check] = &[
     &invalid_name::InvalidName,
     &invalid_group_name::GroupName,
     &invalid_duration::InvalidDuration,
+    &invalid_template::InvalidTemplate,
     &promql_syntax::PromqlSyntax,
     &promql_rate_window::RateWindowTooShort,
     &alert_always_fires::AlertAlwaysFires,

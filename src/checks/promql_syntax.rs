@@ -3,11 +3,16 @@
 
 use super::{Check, CheckMeta, RuleSite, declare_check};
 use crate::diagnostic::Diagnostic;
-use crate::promql::ParseError;
+use crate::promql::{ParseError, Span};
 
 /// The finding for a parse error, pointing at the offending token inside the expression.
 pub fn diagnostic(site: &RuleSite<'_>, err: &ParseError) -> Diagnostic {
-    let span = site.expr_span(err.span);
+    // an error at the end of the input (an unclosed parenthesis) is shown right after the last
+    // character of the expression, not after the trailing line break of a block scalar
+    let text = site.rule.expr.as_ref().map_or("", |e| e.value.as_str());
+    let end = text.trim_end().len() as u32;
+    let at = if err.span.start >= end { Span::new(end, end) } else { err.span };
+    let span = site.expr_span(at);
     let mut d = Diagnostic::new(&PromqlSyntax::META, site.file_id(), span, format!("PromQL: {}", err.message));
     if err.message.contains("experimental") || err.message.contains("is not enabled") {
         d.help = Some("set `experimental_features: true` in .mlmon-lint.yaml if your Prometheus runs with --enable-feature=promql-experimental-functions".into());
@@ -90,6 +95,13 @@ mod tests {
         let (t, _) =
             at("groups:\n- name: g\n  rules:\n  - record: a\n    expr: >\n      sum(x)\n      by (job) ++ }\n");
         assert!(t.starts_with('}'), "{t}");
+    }
+
+    #[test]
+    fn end_of_input_errors_point_after_the_last_character() {
+        let y = "groups:\n- name: g\n  rules:\n  - record: a\n    expr: |\n      sum(\n        rate(x[5m])\n\n";
+        let f = findings("PQL001", y);
+        assert_eq!(f[0].primary.span.start as usize, y.find("[5m])").unwrap() + 5);
     }
 
     #[test]

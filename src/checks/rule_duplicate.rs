@@ -7,7 +7,9 @@ use crate::rules::{RuleFile, RuleKind};
 use crate::source::SourceFile;
 
 /// A rule's identity: kind, name and its final labels (group labels overridden by rule labels).
-fn identity(rf: &RuleFile, gi: usize, ri: usize) -> Option<(RuleKind, String, Vec<(String, String)>)> {
+type Key = (RuleKind, String, Vec<(String, String)>);
+
+fn identity(rf: &RuleFile, gi: usize, ri: usize) -> Option<Key> {
     let g = rf.groups.get(gi)?;
     let r = g.rules.get(ri)?;
     let mut labels: Vec<(String, String)> =
@@ -71,7 +73,6 @@ impl Check for DuplicateRule {
     }
 
     fn project(&self, cx: &mut Ctx, site: &ProjectSite<'_>) {
-        type Key = (RuleKind, String, Vec<(String, String)>);
         let mut first: HashMap<Key, (&SourceFile, &RuleFile, usize, usize)> = HashMap::new();
         for (source, rf) in site.files {
             for (gi, g) in rf.groups.iter().enumerate() {
