@@ -53,9 +53,10 @@ pub struct ImportArgs {
     pub timeout: f64,
 }
 
-/// What Prometheus 3.5 sends by default (`scrape_protocols`), minus protobuf.
-const ACCEPT: &str = "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,\
-text/plain;version=1.0.0;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+/// What Prometheus 3.5 sends by default (`scrape_protocols` without protobuf, which we do not read).
+const ACCEPT: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,\
+application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,\
+text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     match args.action {
