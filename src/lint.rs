@@ -17,7 +17,7 @@ use crate::error::InputError;
 use crate::extract::{Extracted, extract};
 use crate::promql::{Expr, ParseError};
 use crate::settings::Settings;
-use crate::source::{FileSpan, SourceFile};
+use crate::source::SourceFile;
 use crate::suppress;
 
 /// One file to lint and the index of the [`Settings`] that apply to it.
@@ -264,14 +264,4 @@ fn sort(diags: &mut [Diagnostic], sources: &[SourceFile]) {
             .then(a.message.cmp(&b.message))
             .then(a.primary.span.cmp(&b.primary.span))
     });
-}
-
-/// The file span covering a whole rule (for findings about the rule as a whole, such as a
-/// duplicate): its name, or its start.
-pub fn rule_anchor(site: &RuleSite<'_>) -> FileSpan {
-    if site.rule.name.value.is_empty() {
-        site.span(FileSpan::point(site.rule.span.start))
-    } else {
-        site.text_span(&site.rule.name)
-    }
 }

@@ -12,6 +12,9 @@ use crate::lint::{LintInput, lint};
 use crate::report::{self, human};
 use crate::settings::{self, Settings};
 
+/// Stack size of the lint threads (see `run`).
+const LINT_STACK: usize = 256 * 1024 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
@@ -105,7 +108,13 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
             Err(e) => errors.push(e),
         }
     }
-    let mut out = lint(inputs, &settings);
+    // Deeply nested expressions make every recursive pass over the syntax tree deep; run the lint
+    // on threads with large stacks (address space only; pages are touched as needed).
+    let pool = rayon::ThreadPoolBuilder::new().stack_size(LINT_STACK).build();
+    let mut out = match pool {
+        Ok(pool) => pool.install(|| lint(inputs, &settings)),
+        Err(_) => lint(inputs, &settings),
+    };
     out.errors.extend(errors);
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
 

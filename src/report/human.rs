@@ -51,12 +51,15 @@ impl SourceCode for Named<'_> {
         let local = SourceSpan::new((span.offset() - win_start).into(), span.len());
         let inner = window.read_span(&local, before, after)?;
         let data_start = inner.span().offset() + win_start;
+        // miette counts columns in bytes; the header `[file:line:col]` must show characters, like
+        // every other position mlmon-lint prints
+        let column = if inner.column() == 0 { 0 } else { f.line_col(data_start as u32).column as usize - 1 };
         Ok(Box::new(MietteSpanContents::new_named(
             f.path.clone(),
             inner.data(),
             SourceSpan::new(data_start.into(), inner.span().len()),
             inner.line() + win_line - 1,
-            inner.column(),
+            column,
             inner.line_count() + win_line - 1,
         )))
     }
