@@ -45,6 +45,19 @@ pub struct LintOutput {
 type Parsed = Result<Expr, ParseError>;
 
 pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
+    let (schemas, errors) = crate::schema::driver::load_schemas(settings);
+    let mut out = lint_with_schemas(inputs, settings, schemas);
+    out.errors.extend(errors);
+    out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
+    out
+}
+
+/// [`lint`] with the exporter schemas already loaded (`schemas[i]` for `settings[i]`).
+pub fn lint_with_schemas(
+    inputs: Vec<LintInput>,
+    settings: &[Settings],
+    schemas: Vec<crate::schema::Schema>,
+) -> LintOutput {
     let default = Settings::default();
     let settings_of = |i: usize| settings.get(i).unwrap_or(&default);
     let configs: Vec<usize> = inputs.iter().map(|i| i.config).collect();
@@ -105,6 +118,18 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
     let lookup = |text: &str, exp: bool| index.get(&(text, exp)).and_then(|i| parsed.get(*i));
     lap("PromQL parsing (distinct expressions)");
 
+    // what the schemas and the recording rules say about metrics, per configuration
+    let knowledge = crate::schema::driver::build_knowledge(
+        schemas,
+        settings.len(),
+        &sources,
+        per_file
+            .iter()
+            .enumerate()
+            .map(|(id, x)| (id, &x.rule_files[..], settings_of(configs[id]).experimental_features)),
+        &lookup,
+    );
+
     // rule checks, in parallel over rules (a single large file is the common benchmark case)
     let active: Vec<Vec<&dyn Check>> = settings
         .iter()
@@ -127,7 +152,10 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
             let expr = r.expr.as_ref().filter(|e| !e.value.is_empty());
             let parsed = expr.and_then(|e| lookup(&e.value, s.experimental_features));
             let ast = parsed.and_then(|p| p.as_ref().ok());
-            let site = RuleSite::new(&sources[id], rf, g, r, ast, &s.options);
+            let mut site = RuleSite::new(&sources[id], rf, g, r, ast, &s.options);
+            if let Some(k) = knowledge.get(config) {
+                site = site.with_knowledge(k);
+            }
             if let Some(Err(err)) = parsed {
                 found.push(checks::promql_syntax::diagnostic(&site, err));
             }
@@ -144,6 +172,11 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         .collect();
     let mut all: Vec<Diagnostic> = loader_findings.into_iter().flatten().collect();
     all.extend(rule_findings.into_iter().flatten());
+
+    // schema files with conflicts join the sources, so that findings can point into them
+    let mut sources = sources;
+    let schema_files = crate::schema::driver::conflict_findings(&knowledge, &mut sources, &mut all);
+    let configs: Vec<usize> = configs.into_iter().chain(schema_files.iter().copied()).collect();
 
     // checks across files
     let sources_ref = &sources;
@@ -177,7 +210,11 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
     let mut kept = Vec::new();
     for (id, diags) in by_file.into_iter().enumerate() {
         let source = &sources[id];
-        let rule_lines: Vec<(u32, u32)> = per_file[id]
+        let Some(extracted) = per_file.get(id) else {
+            kept.extend(diags);
+            continue;
+        };
+        let rule_lines: Vec<(u32, u32)> = extracted
             .rule_files
             .iter()
             .flat_map(|rf| {

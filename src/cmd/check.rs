@@ -42,6 +42,10 @@ pub struct Args {
     /// Also list the files and documents that were skipped, and the configuration used.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Exporter schema (YAML, or an exposition such as a saved `/metrics`); repeatable, the files
+    /// merge. Replaces `schema:` of the configuration. See docs/schema.md.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Vec<PathBuf>,
     /// Exit 1 when a finding has at least this severity.
     #[arg(long, value_enum, default_value = "warning")]
     pub fail_on: FailOn,
@@ -84,6 +88,12 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
             let _ = writeln!(io.err, "config for {}: {shown}", root.display());
         }
         root_config.push(ix);
+    }
+
+    if !args.schema.is_empty() {
+        for s in &mut settings {
+            s.schema = args.schema.clone();
+        }
     }
 
     let excluded = |root: usize, p: &std::path::Path, is_dir: bool| {
