@@ -5,4 +5,5 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod engine;
 pub mod promql;
