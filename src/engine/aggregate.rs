@@ -122,8 +122,8 @@ pub(crate) fn eval_aggregate(ev: &mut Ev, a: &Agg) -> Result<Matrix, EvalError> 
             Some(Node::Str(s)) => s.clone(),
             _ => return Err(EvalError::new("count_values needs a string parameter")),
         };
-        if label.is_empty() {
-            return Err(EvalError::new("invalid label name \"\""));
+        if !crate::engine::functions::valid_label_name(&label) {
+            return Err(EvalError::new(format!("invalid label name {}", crate::engine::value::go_quote(&label))));
         }
         let mut grouping = a.grouping.clone();
         if !a.without {

@@ -596,6 +596,12 @@ pub(crate) fn absent_labels(vs: &VectorSel) -> Labels {
     b.labels()
 }
 
+/// Prometheus 3.x accepts any non-empty valid UTF-8 label name. Our strings are always UTF-8: an invalid
+/// byte written as an escape (`"\xff"`) reaches us as U+FFFD, which is therefore taken as invalid.
+pub(crate) fn valid_label_name(s: &str) -> bool {
+    !s.is_empty() && !s.contains('\u{FFFD}')
+}
+
 fn string_arg(n: &Node) -> Option<String> {
     match n.unwrap_si() {
         Node::Str(s) => Some(s.clone()),
@@ -734,7 +740,7 @@ pub(crate) fn eval_label_replace(ev: &mut Ev, args: &[Node]) -> Result<Matrix, E
         .engine
         .regex(&re)
         .map_err(|_| EvalError::new(format!("invalid regular expression in label_replace(): {re}")))?;
-    if dst.is_empty() {
+    if !valid_label_name(&dst) {
         return Err(EvalError::new(format!("invalid destination label name in label_replace(): {dst}")));
     }
     let Some(arg) = args.first() else { return Ok(Vec::new()) };
@@ -754,11 +760,11 @@ pub(crate) fn eval_label_join(ev: &mut Ev, args: &[Node]) -> Result<Matrix, Eval
     let (dst, sep) = (s(1), s(2));
     let srcs: Vec<String> = (3..args.len()).map(s).collect();
     for src in &srcs {
-        if src.is_empty() {
+        if !valid_label_name(src) {
             return Err(EvalError::new(format!("invalid source label name in label_join(): {src}")));
         }
     }
-    if dst.is_empty() {
+    if !valid_label_name(&dst) {
         return Err(EvalError::new(format!("invalid destination label name in label_join(): {dst}")));
     }
     let Some(arg) = args.first() else { return Ok(Vec::new()) };
