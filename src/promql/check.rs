@@ -1,0 +1,253 @@
+//! Type checking of a parsed expression: a port of `checkAST` in Prometheus 3.5.3's `parse.go`.
+//!
+//! It runs only when parsing succeeded, walks the tree in upstream's order and returns the first
+//! error upstream would report, with its message and position. It also settles vector matching as
+//! upstream does: dropped unless both operands are instant vectors, many-to-many for set operators.
+
+use super::ast::*;
+use super::goquote::quote;
+use super::parser::{PResult, Perr};
+
+fn err<T>(msg: impl Into<String>, span: Span) -> PResult<T> {
+    Err(Perr { msg: msg.into(), span })
+}
+
+/// Go's `ValueType.String()` (used by one message where upstream did not use the documented name).
+fn go_type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Scalar => "scalar",
+        ValueType::Vector => "vector",
+        ValueType::Matrix => "matrix",
+        ValueType::String => "string",
+    }
+}
+
+pub fn check(e: &mut Expr, input: &str) -> PResult<ValueType> {
+    Checker { input }.check(e, false)
+}
+
+struct Checker<'a> {
+    input: &'a str,
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl Checker<'_> {
+    fn expect_type(&self, e: &mut Expr, want: ValueType, context: &str, bypass: bool) -> PResult<()> {
+        let t = self.check(e, bypass)?;
+        if t != want {
+            return err(format!("expected type {want} in {context}, got {t}"), e.span());
+        }
+        Ok(())
+    }
+
+    /// Upstream's `opRange`: from the end of the left operand to the start of the right one, with
+    /// surrounding whitespace removed (so `+ bool` for `a + bool b`).
+    fn op_range(&self, lhs: Span, rhs: Span) -> Span {
+        let b = self.input.as_bytes();
+        let mut start = lhs.end as usize;
+        while b.get(start).is_some_and(|&c| is_space(c)) {
+            start += 1;
+        }
+        let mut end = (rhs.start as usize).saturating_sub(1);
+        while end > start && b.get(end).is_some_and(|&c| is_space(c)) {
+            end -= 1;
+        }
+        Span::new(start as u32, (end + 1).max(start) as u32)
+    }
+
+    fn check(&self, e: &mut Expr, bypass_empty_matcher: bool) -> PResult<ValueType> {
+        let typ = e.value_type();
+        match e {
+            Expr::Aggregate(a) => {
+                self.expect_type(&mut a.expr, ValueType::Vector, "aggregation expression", false)?;
+                let want = match a.op {
+                    AggregateOp::Topk
+                    | AggregateOp::Bottomk
+                    | AggregateOp::Quantile
+                    | AggregateOp::Limitk
+                    | AggregateOp::LimitRatio => Some(ValueType::Scalar),
+                    AggregateOp::CountValues => Some(ValueType::String),
+                    _ => None,
+                };
+                if let (Some(want), Some(p)) = (want, a.param.as_mut()) {
+                    self.expect_type(p, want, "aggregation parameter", false)?;
+                }
+            }
+            Expr::Binary(b) => self.check_binary(b)?,
+            Expr::Call(c) => self.check_call(c)?,
+            Expr::Paren(p) => {
+                self.check(&mut p.expr, false)?;
+            }
+            Expr::Unary(u) => {
+                let t = self.check(&mut u.expr, false)?;
+                if t != ValueType::Scalar && t != ValueType::Vector {
+                    return err(
+                        format!(
+                            "unary expression only allowed on expressions of type scalar or instant vector, got {}",
+                            quote(&t.to_string())
+                        ),
+                        u.span,
+                    );
+                }
+            }
+            Expr::Subquery(s) => {
+                let t = self.check(&mut s.expr, false)?;
+                if t != ValueType::Vector {
+                    return err(
+                        format!("subquery is only allowed on instant vector, got {} instead", go_type_name(t)),
+                        s.span,
+                    );
+                }
+            }
+            Expr::MatrixSelector(m) => self.check_selector(&m.selector, false)?,
+            Expr::VectorSelector(vs) => self.check_selector(vs, bypass_empty_matcher)?,
+            Expr::Number(_) | Expr::String(_) => {}
+        }
+        Ok(typ)
+    }
+
+    fn check_selector(&self, vs: &VectorSelector, bypass_empty_matcher: bool) -> PResult<()> {
+        if let Some(name) = &vs.name {
+            if let Some(m) = vs.matchers.iter().find(|m| m.name == "__name__") {
+                return err(
+                    format!("metric name must not be set twice: {} or {}", quote(name), quote(&m.value)),
+                    vs.span,
+                );
+            }
+            return Ok(());
+        }
+        if !bypass_empty_matcher && vs.matchers.iter().all(matches_empty) {
+            return err("vector selector must contain at least one non-empty matcher", vs.span);
+        }
+        Ok(())
+    }
+
+    fn check_binary(&self, b: &mut Binary) -> PResult<()> {
+        let lt = self.check(&mut b.lhs, false)?;
+        let rt = self.check(&mut b.rhs, false)?;
+        let op_range = || self.op_range(b.lhs.span(), b.rhs.span());
+        if b.return_bool && !b.op.is_comparison() {
+            return err("bool modifier can only be used on comparison operators", op_range());
+        }
+        if b.op.is_comparison()
+            && !b.return_bool
+            && b.rhs.value_type() == ValueType::Scalar
+            && b.lhs.value_type() == ValueType::Scalar
+        {
+            return err("comparisons between scalars must use BOOL modifier", op_range());
+        }
+        if let Some(vm) = b.matching.as_mut() {
+            if b.op.is_set() && vm.card == Cardinality::OneToOne {
+                vm.card = Cardinality::ManyToMany;
+            }
+            if vm.on
+                && let Some(l) = vm.labels.iter().find(|l| vm.include.iter().any(|i| i.name == l.name))
+            {
+                return err(
+                    format!("label {} must not occur in ON and GROUP clause at once", quote(&l.name)),
+                    op_range(),
+                );
+            }
+        }
+        let operand_ok = |t: ValueType| t == ValueType::Scalar || t == ValueType::Vector;
+        if !operand_ok(lt) {
+            return err("binary expression must contain only scalar and instant vector types", b.lhs.span());
+        }
+        if !operand_ok(rt) {
+            return err("binary expression must contain only scalar and instant vector types", b.rhs.span());
+        }
+        let both_vectors = lt == ValueType::Vector && rt == ValueType::Vector;
+        if !both_vectors {
+            if b.matching.as_ref().is_some_and(|vm| !vm.labels.is_empty()) {
+                return err("vector matching only allowed between instant vectors", b.span);
+            }
+            b.matching = None;
+        } else if b.op.is_set()
+            && let Some(vm) = &b.matching
+        {
+            if matches!(vm.card, Cardinality::OneToMany | Cardinality::ManyToOne) {
+                return err(format!("no grouping allowed for {} operation", quote(b.op.as_str())), b.span);
+            }
+            if vm.card != Cardinality::ManyToMany {
+                return err("set operations must always be many-to-many", b.span);
+            }
+        }
+        if (lt == ValueType::Scalar || rt == ValueType::Scalar) && b.op.is_set() {
+            return err(
+                format!("set operator {} not allowed in binary scalar expression", quote(b.op.as_str())),
+                b.span,
+            );
+        }
+        Ok(())
+    }
+
+    fn check_call(&self, c: &mut Call) -> PResult<()> {
+        let f = c.func;
+        let nargs = f.arg_types.len();
+        let got = c.args.len();
+        let name = quote(f.name);
+        if f.variadic == 0 {
+            if nargs != got {
+                return err(format!("expected {nargs} argument(s) in call to {name}, got {got}"), c.span);
+            }
+        } else {
+            let na = nargs.saturating_sub(1);
+            if na > got {
+                return err(format!("expected at least {na} argument(s) in call to {name}, got {got}"), c.span);
+            }
+            let max = na as i64 + i64::from(f.variadic);
+            if f.variadic > 0 && max < got as i64 {
+                return err(format!("expected at most {max} argument(s) in call to {name}, got {got}"), c.span);
+            }
+        }
+        let mut bypass_second = false;
+        if f.name == "info"
+            && let Some(arg) = c.args.get(1)
+        {
+            let t = arg.value_type();
+            if t != ValueType::Vector {
+                return err(format!("expected type instant vector in call to function {name}, got {t}"), c.span);
+            }
+            // Upstream type-asserts a vector selector here and panics otherwise; its parser turns
+            // the panic into this bare error.
+            let Expr::VectorSelector(vs) = arg else {
+                return err(super::INTERNAL_ERROR, c.span);
+            };
+            if vs.name.is_some() {
+                return err("expected label selectors only, got vector selector instead", arg.span());
+            }
+            bypass_second = true;
+        }
+        let context = format!("call to function {name}");
+        for (i, arg) in c.args.iter_mut().enumerate() {
+            let idx = if i >= nargs {
+                if f.variadic == 0 {
+                    break;
+                }
+                nargs - 1
+            } else {
+                i
+            };
+            let Some(&want) = f.arg_types.get(idx) else { break };
+            self.expect_type(arg, want, &context, bypass_second && i == 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a matcher matches the empty string (Prometheus's `Matcher.Matches("")`).
+///
+/// Only nameless selectors need this, so the regex is compiled here, off the common path.
+fn matches_empty(m: &Matcher) -> bool {
+    match m.op {
+        MatchOp::Equal => m.value.is_empty(),
+        MatchOp::NotEqual => !m.value.is_empty(),
+        MatchOp::Re | MatchOp::NotRe => {
+            let re_matches = regex::Regex::new(&format!("^(?s:{})$", m.value)).map(|r| r.is_match("")).unwrap_or(false);
+            re_matches == (m.op == MatchOp::Re)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! `Display` for expressions, printing exactly what Prometheus 3.5.3's `Expr.String()`
+//! (`promql/parser/printer.go`) prints, for messages and rule output.
+//!
+//! Two differences follow from the AST's design (ranges and offsets are stored folded to
+//! milliseconds): a duration written as an expression (`[5m+1m]`) prints folded (`[6m]`), and a
+//! duration literal used as a number (`foo > 5m`) prints as seconds (`foo > 300`).
+
+use std::fmt::{self, Display, Formatter, Write};
+
+use super::ast::*;
+use super::gonum::{format_duration_ms, format_float};
+use super::goquote::push_quoted;
+
+impl Display for Expr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Number(n) => f.write_str(&format_float(n.value)),
+            Expr::String(s) => {
+                let mut out = String::with_capacity(s.value.len() + 2);
+                push_quoted(&mut out, &s.value);
+                f.write_str(&out)
+            }
+            Expr::VectorSelector(vs) => {
+                write_selector(f, vs)?;
+                write_modifiers(f, &vs.modifiers)
+            }
+            Expr::MatrixSelector(m) => {
+                write_selector(f, &m.selector)?;
+                write!(f, "[{}]", format_duration_ms(m.range))?;
+                write_modifiers(f, &m.selector.modifiers)
+            }
+            Expr::Subquery(s) => {
+                write!(f, "{}[{}:", s.expr, format_duration_ms(s.range))?;
+                if let Some(step) = s.step.filter(|&s| s != 0) {
+                    f.write_str(&format_duration_ms(step))?;
+                }
+                f.write_char(']')?;
+                write_modifiers(f, &s.modifiers)
+            }
+            Expr::Paren(p) => write!(f, "({})", p.expr),
+            Expr::Unary(u) => {
+                f.write_char(if u.op == UnaryOp::Neg { '-' } else { '+' })?;
+                write!(f, "{}", u.expr)
+            }
+            Expr::Binary(b) => {
+                write!(f, "{} {}", b.lhs, b.op.as_str())?;
+                if b.return_bool {
+                    f.write_str(" bool")?;
+                }
+                if let Some(vm) = &b.matching
+                    && (vm.on || !vm.labels.is_empty())
+                {
+                    f.write_str(if vm.on { " on (" } else { " ignoring (" })?;
+                    write_joined(f, &vm.labels)?;
+                    f.write_char(')')?;
+                    match vm.card {
+                        Cardinality::ManyToOne => f.write_str(" group_left (")?,
+                        Cardinality::OneToMany => f.write_str(" group_right (")?,
+                        _ => return write!(f, " {}", b.rhs),
+                    }
+                    write_joined(f, &vm.include)?;
+                    f.write_char(')')?;
+                }
+                write!(f, " {}", b.rhs)
+            }
+            Expr::Aggregate(a) => {
+                f.write_str(a.op.as_str())?;
+                if let Some(g) = &a.grouping {
+                    if g.without {
+                        f.write_str(" without (")?;
+                        write_grouping(f, &g.labels)?;
+                        f.write_str(") ")?;
+                    } else if !g.labels.is_empty() {
+                        f.write_str(" by (")?;
+                        write_grouping(f, &g.labels)?;
+                        f.write_str(") ")?;
+                    }
+                }
+                f.write_char('(')?;
+                if let Some(p) = &a.param {
+                    write!(f, "{p}, ")?;
+                }
+                write!(f, "{})", a.expr)
+            }
+            Expr::Call(c) => {
+                write!(f, "{}(", c.func.name)?;
+                for (i, a) in c.args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                f.write_char(')')
+            }
+        }
+    }
+}
+
+/// Vector-matching labels print unquoted (upstream joins them as they are).
+fn write_joined(f: &mut Formatter<'_>, labels: &[LabelName]) -> fmt::Result {
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        f.write_str(&l.name)?;
+    }
+    Ok(())
+}
+
+/// Aggregation grouping labels are quoted unless they are valid legacy metric names.
+fn write_grouping(f: &mut Formatter<'_>, labels: &[LabelName]) -> fmt::Result {
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        if is_legacy_metric_name(&l.name) {
+            f.write_str(&l.name)?;
+        } else {
+            let mut q = String::new();
+            push_quoted(&mut q, &l.name);
+            f.write_str(&q)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_legacy_metric_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.iter()
+            .enumerate()
+            .all(|(i, &c)| c.is_ascii_alphabetic() || c == b'_' || c == b':' || (i > 0 && c.is_ascii_digit()))
+}
+
+/// `labels.Matcher.String()`.
+fn matcher_string(m: &Matcher) -> String {
+    let mut out = String::with_capacity(m.name.len() + m.value.len() + 5);
+    let quote_name = m.name.is_empty()
+        || m.name
+            .bytes()
+            .enumerate()
+            .any(|(i, c)| !(c == b'_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit())));
+    if quote_name {
+        push_quoted(&mut out, &m.name);
+    } else {
+        out.push_str(&m.name);
+    }
+    out.push_str(m.op.as_str());
+    push_quoted(&mut out, &m.value);
+    out
+}
+
+fn write_selector(f: &mut Formatter<'_>, vs: &VectorSelector) -> fmt::Result {
+    if let Some(n) = &vs.name {
+        f.write_str(n)?;
+    }
+    if vs.matchers.is_empty() {
+        return Ok(());
+    }
+    let mut ms: Vec<String> = vs.matchers.iter().map(matcher_string).collect();
+    ms.sort_unstable();
+    f.write_char('{')?;
+    f.write_str(&ms.join(","))?;
+    f.write_char('}')
+}
+
+fn write_modifiers(f: &mut Formatter<'_>, m: &Modifiers) -> fmt::Result {
+    match m.at {
+        Some(AtModifier::Timestamp(ms)) => write!(f, " @ {:.3}", ms as f64 / 1000.0)?,
+        Some(AtModifier::Start) => f.write_str(" @ start()")?,
+        Some(AtModifier::End) => f.write_str(" @ end()")?,
+        None => {}
+    }
+    if m.offset > 0 {
+        write!(f, " offset {}", format_duration_ms(m.offset))?;
+    } else if m.offset < 0 {
+        write!(f, " offset -{}", format_duration_ms(-m.offset))?;
+    }
+    Ok(())
+}
