@@ -22,8 +22,7 @@ pub struct Args {
 /// Parses an expression with the options upstream's runner enables (experimental functions, duration
 /// expressions).
 pub fn parse_expr(text: &str) -> Result<crate::promql::Expr, String> {
-    // Until branch `parser` is merged there is no parser to call.
-    Err(format!("the PromQL parser is not available yet: {text}"))
+    crate::promql::parse(text, crate::promql::ParseOptions::PROMQLTEST).map_err(|e| e.to_string())
 }
 
 pub fn run(args: &Args, io: &mut Io<'_>) -> Exit {

@@ -122,6 +122,10 @@ pub(crate) fn eval_aggregate(ev: &mut Ev, a: &Agg) -> Result<Matrix, EvalError> 
             Some(Node::Str(s)) => s.clone(),
             _ => return Err(EvalError::new("count_values needs a string parameter")),
         };
+        if label.contains('\u{FFFD}') {
+            // Prometheus quotes the invalid bytes (`"a\xc5z"`); ours were replaced on decoding.
+            return Err(EvalError::Unsupported("invalid UTF-8 in a string literal".into()));
+        }
         if !crate::engine::functions::valid_label_name(&label) {
             return Err(EvalError::new(format!("invalid label name {}", crate::engine::value::go_quote(&label))));
         }
