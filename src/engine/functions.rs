@@ -549,7 +549,7 @@ fn clamp(vals: &[StepVec], min: f64, max: f64, delayed: bool, out: &mut Vector) 
 /// Groups the classic bucket samples of `v` by their labels without `le` (`resetHistograms`).
 fn classic_buckets(ctx: &Ctx, v: Option<&StepVec>) -> Vec<(Labels, Vec<Bucket>)> {
     let mut out: Vec<(Labels, Vec<Bucket>)> = Vec::new();
-    let mut index: std::collections::HashMap<Labels, usize> = std::collections::HashMap::new();
+    let mut index: crate::engine::value::FastMap<Labels, usize> = Default::default();
     let Some(v) = v else { return out };
     let le = ["le".to_string()];
     for s in &v.v {

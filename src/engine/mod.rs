@@ -191,11 +191,17 @@ pub struct Evaluated<T> {
 pub struct Engine {
     pub settings: EngineSettings,
     regexes: Mutex<HashMap<String, Result<Arc<Regex>, String>>>,
+    /// Selector results per storage: a rule evaluated at every step selects the same series again, so
+    /// only series created since the last selection are matched.
+    selections: Mutex<value::FastMap<String, Selection>>,
 }
+
+/// A cached selection: (storage id, storage length when selected, matching series ids).
+type Selection = (u64, usize, Arc<Vec<usize>>);
 
 impl Engine {
     pub fn new(settings: EngineSettings) -> Engine {
-        Engine { settings, regexes: Mutex::new(HashMap::new()) }
+        Engine { settings, regexes: Mutex::new(HashMap::new()), selections: Mutex::new(Default::default()) }
     }
 
     /// `^(?s:pattern)$`, compiled once per engine.
@@ -210,6 +216,43 @@ impl Engine {
         let r = matcher::compile_anchored(pattern).map(Arc::new);
         cache.insert(pattern.to_string(), r.clone());
         r
+    }
+
+    /// The series matching a selector, in creation order, reusing earlier selections on this storage.
+    pub(crate) fn select_cached(
+        &self,
+        storage: &Storage,
+        raw: &[ast::Matcher],
+        compiled: &[matcher::Matcher],
+    ) -> Vec<usize> {
+        let mut key = String::new();
+        for m in raw {
+            key.push_str(&m.name);
+            key.push('\u{0}');
+            key.push_str(m.op.as_str());
+            key.push('\u{0}');
+            key.push_str(&m.value);
+            key.push('\u{1}');
+        }
+        let mut cache = match self.selections.lock() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        let entry = cache.get(&key).filter(|(sid, len, _)| *sid == storage.id() && *len <= storage.len()).cloned();
+        let ids = match entry {
+            Some((_, len, ids)) if len == storage.len() => ids,
+            Some((_, len, ids)) => {
+                let mut v = ids.as_ref().clone();
+                v.extend(matcher::select_from(storage, compiled, len));
+                Arc::new(v)
+            }
+            None => Arc::new(matcher::select(storage, compiled)),
+        };
+        cache.insert(key, (storage.id(), storage.len(), ids.clone()));
+        ids.as_ref().clone()
     }
 
     pub(crate) fn matcher(&self, m: &ast::Matcher) -> Result<matcher::Matcher, EvalError> {
