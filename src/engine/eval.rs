@@ -67,7 +67,12 @@ impl Src<'_> {
         match self {
             Src::Stored(s) => {
                 let hi = crate::engine::storage::upper_bound_before(&s.points, s.points.len(), maxt);
-                let lo = crate::engine::storage::upper_bound_before(&s.points, hi, mint);
+                // Walk back over the window: it is copied below anyway, so this touches no other memory
+                // (a search would probe cache lines outside it).
+                let mut lo = hi;
+                while lo > 0 && s.points.get(lo - 1).is_some_and(|p| p.t > mint) {
+                    lo -= 1;
+                }
                 for p in s.points.get(lo..hi).unwrap_or(&[]) {
                     if is_histogram_marker(p.f) {
                         return Err(EvalError::native_histograms());
