@@ -12,7 +12,7 @@
 //!
 //! Exit status 0 only when every comparable case agrees. Cases whose answer contains NaN cannot be
 //! expressed (promtool never matches NaN) and are counted as skipped. Generated expressions avoid
-//! functions whose float results depend on Go's assembly `exp`/`log` (`exp`, `ln`, trigonometry,
+//! functions whose float results depend on Go's assembly `exp`/`log` (`exp`, `ln`, hyperbolic functions,
 //! fractional powers) and results that depend on promtool's random series order (ties in `topk`, the
 //! series listed in many-to-many errors, the last digits of the `stddev`/`stdvar` aggregations).
 
@@ -188,7 +188,7 @@ fn gen_grouping(rng: &mut Rng) -> String {
 
 fn gen_vector(rng: &mut Rng, depth: u32, t_end: i64) -> String {
     let leaf = depth == 0;
-    let choice = if leaf { rng.below(3) } else { rng.below(17) };
+    let choice = if leaf { rng.below(3) } else { rng.below(18) };
     match choice {
         0 => format!("{}{}", gen_selector(rng), gen_modifiers(rng, t_end)),
         1 | 2 => format!("{}({})", rng.pick(&RANGE_FUNCS), gen_matrix(rng, depth.saturating_sub(1), t_end)),
@@ -255,6 +255,15 @@ fn gen_vector(rng: &mut Rng, depth: u32, t_end: i64) -> String {
         12 => format!("predict_linear({}[10m], {})", gen_selector(rng), rng.below(600)),
         13 => format!("absent({})", rng.pick(&["nonexistent{job=\"x\"}", "temp{job=\"api\"}", "nope"])),
         14 => format!("-{}", gen_vector(rng, depth - 1, t_end)),
+        // Trigonometry (ported from Go's math package).
+        17 => {
+            let f = rng.pick(&["sin", "cos", "tan", "asin", "acos", "atan"]);
+            if rng.chance(20) {
+                format!("{} atan2 {}", gen_vector(rng, depth - 1, t_end), gen_scalar(rng, depth - 1, t_end))
+            } else {
+                format!("{f}({} / 50)", gen_vector(rng, depth - 1, t_end))
+            }
+        }
         // Expressions that may fail, with messages that do not depend on series order.
         16 => match rng.below(4) {
             0 => format!("{} + on (job) sum by (job) ({})", gen_selector(rng), gen_vector(rng, depth - 1, t_end)),

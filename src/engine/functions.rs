@@ -387,12 +387,12 @@ pub(crate) fn call_vector_fn(
         // === log10(vector) -> vector ===
         "log10" => simple(vals, delayed, out, gomath::log10),
         // === sin(vector) -> vector === (and the other trigonometric functions)
-        "sin" => simple(vals, delayed, out, f64::sin),
-        "cos" => simple(vals, delayed, out, f64::cos),
-        "tan" => simple(vals, delayed, out, f64::tan),
-        "asin" => simple(vals, delayed, out, f64::asin),
-        "acos" => simple(vals, delayed, out, f64::acos),
-        "atan" => simple(vals, delayed, out, f64::atan),
+        "sin" => simple(vals, delayed, out, gomath::sin),
+        "cos" => simple(vals, delayed, out, gomath::cos),
+        "tan" => simple(vals, delayed, out, gomath::tan),
+        "asin" => simple(vals, delayed, out, gomath::asin),
+        "acos" => simple(vals, delayed, out, gomath::acos),
+        "atan" => simple(vals, delayed, out, gomath::atan),
         "sinh" => simple(vals, delayed, out, f64::sinh),
         "cosh" => simple(vals, delayed, out, f64::cosh),
         "tanh" => simple(vals, delayed, out, f64::tanh),
