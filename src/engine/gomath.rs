@@ -5,6 +5,10 @@
 //! e.g. Go's `Log10(1000)` is `2.9999999999999996`. `Exp` and `Log` themselves are assembly on amd64 in
 //! Go and are taken from the platform here (they agree on all inputs we have compared; see the
 //! differential check).
+//!
+//! The polynomial coefficients keep Cephes' decimal digits, as Go's source does: both languages round
+//! them to the same doubles.
+#![allow(clippy::excessive_precision)]
 
 /// `math.Frexp`: `f = frac × 2^exp` with `frac` in `[0.5, 1)`.
 pub fn frexp(f: f64) -> (f64, i32) {
