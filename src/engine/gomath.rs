@@ -1,10 +1,11 @@
 //! Go's `math` functions where their results differ from Rust's (libm's) in the last bit.
 //!
-//! PromQL answers are compared exactly by promtool, so the engine computes `^`, `log2`, `log10` with Go's
-//! algorithms (`math/pow.go`, `math/log10.go`) rather than the correctly-rounded C library versions:
-//! e.g. Go's `Log10(1000)` is `2.9999999999999996`. `Exp` and `Log` themselves are assembly on amd64 in
-//! Go and are taken from the platform here (they agree on all inputs we have compared; see the
-//! differential check).
+//! PromQL answers are compared exactly by promtool, so the engine computes `^`, `log2`, `log10`, the
+//! trigonometric functions and their inverses with Go's algorithms (`math/pow.go`, `log10.go`, and the
+//! Cephes-derived `sin.go`, `tan.go`, `atan.go`, `asin.go`, `atan2.go`) rather than the C library's: e.g.
+//! Go's `Log10(1000)` is `2.9999999999999996`. Not ported: `Exp` and `Log` (assembly on amd64 in Go; the
+//! platform's are used), the hyperbolic functions built on them, and Go's Payne–Hanek reduction of
+//! trigonometric arguments beyond 2^29 (the platform's functions are used there).
 //!
 //! The polynomial coefficients keep Cephes' decimal digits, as Go's source does: both languages round
 //! them to the same doubles.
