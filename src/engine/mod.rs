@@ -18,6 +18,13 @@
 //!
 //! * [`Storage`] holds series (created in first-append order, which is the order selectors return them)
 //!   and takes samples incrementally: append input step by step, append recording-rule outputs, query.
+//!   `Storage::append(labels, t, v)` finds or creates the series; for bulk loading, resolve ids once with
+//!   `Storage::series_id` and use `Storage::append_to(id, t, v)`. Appends follow the TSDB head: an older
+//!   timestamp is "out of order sample", the same timestamp with another value "duplicate sample for
+//!   timestamp". `Storage::append_histogram` records a native-histogram sample (not evaluated: reading
+//!   it makes the query [`EvalError::Unsupported`]).
+//! * Series notation (`1+2x3 _ stale`, histogram literals) is parsed by [`parse_series_desc`]; a line
+//!   expanding to more than [`series_notation::DEFAULT_MAX_POINTS`] slots is refused with an error.
 //! * [`Engine::instant`] evaluates at one time (a range evaluation with one step, as in Prometheus) and
 //!   returns a [`Value`]: scalar, vector (in evaluation order), matrix (sorted by labels) or string.
 //! * [`Engine::range`] evaluates from `start` to `end` every `step` and returns a label-sorted matrix.
@@ -28,6 +35,9 @@
 //!   promtool prints and what promqltest's `expect fail msg:` compares. [`EvalError::Unsupported`] marks
 //!   evaluations that need something this engine does not do (native histograms, `info()`): report those
 //!   as unsupported, never as a wrong answer.
+//!
+//! An [`Engine`] caches compiled regexes and, per storage, the series each selector matched (only series
+//! created since are matched again), so keep one engine for a whole test group or rule run.
 //!
 //! Settings ([`EngineSettings`]): lookback delta (5m), the step of subqueries written without one
 //! (promtool: the evaluation interval; promqltest: 1m), delayed `__name__` removal (promtool: off, the

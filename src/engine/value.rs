@@ -162,11 +162,6 @@ pub fn is_legacy_metric_name(s: &str) -> bool {
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
-/// Whether `s` is a valid label name in 3.x (UTF-8 validation: any non-empty valid UTF-8).
-pub fn is_valid_label_name(s: &str) -> bool {
-    !s.is_empty()
-}
-
 /// Go's `strconv.Quote`: double quotes, `\a\b\f\n\r\t\v\\\"` escapes, `\xNN`/`\uNNNN` for the rest that is not
 /// printable.
 pub fn go_quote(s: &str) -> String {
