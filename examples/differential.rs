@@ -12,8 +12,8 @@
 //!
 //! Exit status 0 only when every comparable case agrees. Cases whose answer contains NaN cannot be
 //! expressed (promtool never matches NaN) and are counted as skipped. Generated expressions avoid
-//! functions whose float results depend on Go's assembly `exp`/`log` (`exp`, `ln`, hyperbolic functions,
-//! fractional powers) and results that depend on promtool's random series order (ties in `topk`, the
+//! functions whose float results depend on Go's assembly `exp` (`exp`, hyperbolic functions, fractional
+//! powers) and results that depend on promtool's random series order (ties in `topk`, the
 //! series listed in many-to-many errors, the last digits of the `stddev`/`stdvar` aggregations).
 
 use std::fmt::Write as _;
@@ -255,9 +255,9 @@ fn gen_vector(rng: &mut Rng, depth: u32, t_end: i64) -> String {
         12 => format!("predict_linear({}[10m], {})", gen_selector(rng), rng.below(600)),
         13 => format!("absent({})", rng.pick(&["nonexistent{job=\"x\"}", "temp{job=\"api\"}", "nope"])),
         14 => format!("-{}", gen_vector(rng, depth - 1, t_end)),
-        // Trigonometry (ported from Go's math package).
+        // Trigonometry and logarithms (ported from Go's math package).
         17 => {
-            let f = rng.pick(&["sin", "cos", "tan", "asin", "acos", "atan"]);
+            let f = rng.pick(&["sin", "cos", "tan", "asin", "acos", "atan", "ln", "log2", "log10"]);
             if rng.chance(20) {
                 format!("{} atan2 {}", gen_vector(rng, depth - 1, t_end), gen_scalar(rng, depth - 1, t_end))
             } else {

@@ -1,7 +1,7 @@
 //! PromQL functions (`functions.go`).
 //!
-//! Two tables: [`call_matrix_fn`] for functions over a range vector (called per series and step with the
-//! window's points) and [`call_vector_fn`] for the others (called per step with the argument vectors).
+//! Two tables: `call_matrix_fn` for functions over a range vector (called per series and step with the
+//! window's points) and `call_vector_fn` for the others (called per step with the argument vectors).
 //! Each function sits under a `// === name(args) -> result ===` banner as in Prometheus's source, and keeps
 //! its float operations in Prometheus's order (rate extrapolation, Kahan sums, regression) so results
 //! agree to the last bit.
@@ -381,7 +381,7 @@ pub(crate) fn call_vector_fn(
         // === sqrt(vector) -> vector ===
         "sqrt" => simple(vals, delayed, out, f64::sqrt),
         // === ln(vector) -> vector ===
-        "ln" => simple(vals, delayed, out, f64::ln),
+        "ln" => simple(vals, delayed, out, gomath::ln),
         // === log2(vector) -> vector ===
         "log2" => simple(vals, delayed, out, gomath::log2),
         // === log10(vector) -> vector ===

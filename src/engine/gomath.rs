@@ -1,11 +1,13 @@
 //! Go's `math` functions where their results differ from Rust's (libm's) in the last bit.
 //!
-//! PromQL answers are compared exactly by promtool, so the engine computes `^`, `log2`, `log10`, the
-//! trigonometric functions and their inverses with Go's algorithms (`math/pow.go`, `log10.go`, and the
-//! Cephes-derived `sin.go`, `tan.go`, `atan.go`, `asin.go`, `atan2.go`) rather than the C library's: e.g.
-//! Go's `Log10(1000)` is `2.9999999999999996`. Not ported: `Exp` and `Log` (assembly on amd64 in Go; the
-//! platform's are used), the hyperbolic functions built on them, and Go's Payne–Hanek reduction of
-//! trigonometric arguments beyond 2^29 (the platform's functions are used there).
+//! PromQL answers are compared exactly by promtool, so the engine computes `^`, `ln`, `log2`, `log10`,
+//! the trigonometric functions and their inverses with Go's algorithms (`math/pow.go`, `log.go`,
+//! `log10.go`, and the Cephes-derived `sin.go`, `tan.go`, `atan.go`, `asin.go`, `atan2.go`) rather than
+//! the C library's, whose last bits differ on some inputs; the differential run against promtool checks
+//! them. Go's untyped constants are exact until rounded, so `1/Ln10` is `LOG10_E`, not `1.0 / LN_10`.
+//! Not ported: `Exp` (assembly on amd64 in Go; the platform's is used, and differs in the last bit on
+//! some inputs), the hyperbolic functions and fractional powers built on it, and Go's Payne–Hanek
+//! reduction of trigonometric arguments beyond 2^29 (the platform's functions are used there).
 //!
 //! The polynomial coefficients keep Cephes' decimal digits, as Go's source does: both languages round
 //! them to the same doubles.
@@ -184,9 +186,47 @@ pub fn fmod(x: f64, y: f64) -> f64 {
     x % y
 }
 
+/// `math.Log` (FreeBSD's `e_log.c` as Go writes it; Go's amd64 assembly computes the same steps).
+pub fn ln(x: f64) -> f64 {
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const L1: f64 = 6.666_666_666_666_735_130e-1;
+    const L2: f64 = 3.999_999_999_940_941_908e-1;
+    const L3: f64 = 2.857_142_874_366_239_149e-1;
+    const L4: f64 = 2.222_219_843_214_978_396e-1;
+    const L5: f64 = 1.818_357_216_161_805_012e-1;
+    const L6: f64 = 1.531_383_769_920_937_332e-1;
+    const L7: f64 = 1.479_819_860_511_658_591e-1;
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    let (mut f1, mut ki) = frexp(x);
+    if f1 < std::f64::consts::SQRT_2 / 2.0 {
+        f1 *= 2.0;
+        ki -= 1;
+    }
+    let f = f1 - 1.0;
+    let k = ki as f64;
+    let s = f / (2.0 + f);
+    let s2 = s * s;
+    let s4 = s2 * s2;
+    let t1 = s2 * (L1 + s4 * (L3 + s4 * (L5 + s4 * L7)));
+    let t2 = s4 * (L2 + s4 * (L4 + s4 * L6));
+    let r = t1 + t2;
+    let hfsq = 0.5 * f * f;
+    k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+}
+
 /// `math.Log10`: `Log(x) * (1/Ln10)`.
 pub fn log10(x: f64) -> f64 {
-    x.ln() * (1.0 / std::f64::consts::LN_10)
+    // Go's constant `1/Ln10` is exact before rounding: that is LOG10_E, not 1.0 / LN_10.
+    ln(x) * std::f64::consts::LOG10_E
 }
 
 /// `math.Log2`: exact for powers of two, else `Log(frac)*(1/Ln2) + exp`.
@@ -195,7 +235,7 @@ pub fn log2(x: f64) -> f64 {
     if frac == 0.5 {
         return (exp - 1) as f64;
     }
-    frac.ln() * (1.0 / std::f64::consts::LN_2) + exp as f64
+    ln(frac) * std::f64::consts::LOG2_E + exp as f64
 }
 
 const PI4A: f64 = 7.853_981_256_484_985_351_56e-1;
@@ -418,7 +458,10 @@ mod tests {
 
     #[test]
     fn go_results() {
-        assert_eq!(log10(1000.0), 2.9999999999999996);
+        // Confirmed with promtool 3.5.3 (`log10(vector(1000))` is 3, `ln(vector(10))` 2.302585092994046).
+        assert_eq!(log10(1000.0), 3.0);
+        assert_eq!(ln(10.0), std::f64::consts::LN_10);
+        assert_eq!(log2(8.0), 3.0);
         assert_eq!(log2(8.0), 3.0);
         assert_eq!(pow(2.0, 10.0), 1024.0);
         assert!(pow(-8.0, 1.0 / 3.0).is_nan());
