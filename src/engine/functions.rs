@@ -377,7 +377,7 @@ pub(crate) fn call_vector_fn(
         // === floor(vector) -> vector ===
         "floor" => simple(vals, delayed, out, f64::floor),
         // === exp(vector) -> vector ===
-        "exp" => simple(vals, delayed, out, f64::exp),
+        "exp" => simple(vals, delayed, out, gomath::exp),
         // === sqrt(vector) -> vector ===
         "sqrt" => simple(vals, delayed, out, f64::sqrt),
         // === ln(vector) -> vector ===

@@ -5,9 +5,10 @@
 //! `log10.go`, and the Cephes-derived `sin.go`, `tan.go`, `atan.go`, `asin.go`, `atan2.go`) rather than
 //! the C library's, whose last bits differ on some inputs; the differential run against promtool checks
 //! them. Go's untyped constants are exact until rounded, so `1/Ln10` is `LOG10_E`, not `1.0 / LN_10`.
-//! Not ported: `Exp` (assembly on amd64 in Go; the platform's is used, and differs in the last bit on
-//! some inputs), the hyperbolic functions and fractional powers built on it, and Go's Payne–Hanek
-//! reduction of trigonometric arguments beyond 2^29 (the platform's functions are used there).
+//! `Exp` follows Go's amd64 assembly (the machine promtool runs on decides between its FMA and SSE paths,
+//! and so does this port). Not ported: the hyperbolic functions (`sinh`, `cosh`, `tanh`, `asinh`, `acosh`,
+//! `atanh` use the platform's), and Go's Payne–Hanek reduction of trigonometric arguments beyond 2^29
+//! (the platform's functions are used there).
 //!
 //! The polynomial coefficients keep Cephes' decimal digits, as Go's source does: both languages round
 //! them to the same doubles.
@@ -149,7 +150,7 @@ pub fn pow(x: f64, y: f64) -> f64 {
             yf -= 1.0;
             yi += 1.0;
         }
-        a1 = (yf * x.ln()).exp();
+        a1 = exp(yf * ln(x));
     }
     let (mut x1, xe) = frexp(x);
     let mut xe = xe as i64;
@@ -184,6 +185,88 @@ pub fn fmod(x: f64, y: f64) -> f64 {
         return f64::NAN;
     }
     x % y
+}
+
+/// Whether Go's amd64 `Exp` takes its FMA path (`cpu.X86.HasAVX && cpu.X86.HasFMA`).
+fn go_uses_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static FMA: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *FMA.get_or_init(|| std::arch::is_x86_feature_detected!("avx") && std::arch::is_x86_feature_detected!("fma"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `math.Exp` as Go computes it on amd64 (`exp_amd64.s`, after Shibata's SLEEF method): the argument is
+/// reduced by a rounded multiple of ln 2, scaled by 1/16, a Taylor polynomial is evaluated and squared
+/// back four times; with AVX and FMA some steps are fused, exactly as Go picks its path at run time.
+/// Results that would be subnormal are 0, as in Go.
+pub fn exp(x: f64) -> f64 {
+    const LN2U: f64 = 0.693_147_180_559_662_956_511_601_805_686_950_683_593_75;
+    const LN2L: f64 = 0.282_352_905_630_315_771_225_884_481_750_134_360_255_254_120_68e-12;
+    const OVERFLOW: f64 = 7.097_827_128_933_84e2;
+    const C: [f64; 6] = [
+        1.666_666_666_666_666_666_7e-1,
+        4.166_666_666_666_666_666_7e-2,
+        8.333_333_333_333_333_333_3e-3,
+        1.388_888_888_888_888_888_9e-3,
+        1.984_126_984_126_984_127_0e-4,
+        2.480_158_730_158_730_158_7e-5,
+    ];
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    if x > OVERFLOW {
+        return f64::INFINITY;
+    }
+    // CVTSD2SL: round to nearest even; out of range gives the "integer indefinite" value.
+    let r = (x * std::f64::consts::LOG2_E).round_ties_even();
+    let bx: i64 = if (-2_147_483_648.0..=2_147_483_647.0).contains(&r) { r as i64 } else { i32::MIN as i64 };
+    let k = bx as f64;
+    let fma = go_uses_fma();
+    let mut x0 = x;
+    if fma {
+        x0 = (-k).mul_add(LN2U, x0);
+        x0 = (-k).mul_add(LN2L, x0);
+    } else {
+        x0 -= k * LN2U;
+        x0 -= k * LN2L;
+    }
+    x0 *= 0.0625;
+    let mut x1 = C[5];
+    let coeffs = [C[4], C[3], C[2], C[1], C[0], 0.5, 1.0];
+    for c in coeffs {
+        x1 = if fma { x1.mul_add(x0, c) } else { x1 * x0 + c };
+    }
+    x0 *= x1;
+    if fma {
+        for _ in 0..3 {
+            x1 = x0 + 2.0;
+            x0 *= x1;
+        }
+        x1 = x0 + 2.0;
+        x0 = x0.mul_add(x1, 1.0);
+    } else {
+        for _ in 0..4 {
+            x1 = 2.0 + x0;
+            x0 *= x1;
+        }
+        x0 += 1.0;
+    }
+    let biased = bx + 0x3ff;
+    if biased <= 0 {
+        return 0.0;
+    }
+    if biased >= 0x7ff {
+        return f64::INFINITY;
+    }
+    x0 * f64::from_bits((biased as u64) << 52)
 }
 
 /// `math.Log` (FreeBSD's `e_log.c` as Go writes it; Go's amd64 assembly computes the same steps).
@@ -462,7 +545,29 @@ mod tests {
         assert_eq!(log10(1000.0), 3.0);
         assert_eq!(ln(10.0), std::f64::consts::LN_10);
         assert_eq!(log2(8.0), 3.0);
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(f64::NEG_INFINITY), 0.0);
+        assert_eq!(exp(710.0), f64::INFINITY);
+        assert_eq!(exp(-745.0), 0.0);
+        for i in -700..700 {
+            let x = i as f64 * 0.37;
+            let (a, b) = (exp(x), x.exp());
+            if b > 1e-300 {
+                assert!((a - b).abs() <= 4.0 * f64::EPSILON * b, "exp({x}): {a} vs {b}");
+            }
+        }
         assert_eq!(log2(8.0), 3.0);
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(f64::NEG_INFINITY), 0.0);
+        assert_eq!(exp(710.0), f64::INFINITY);
+        assert_eq!(exp(-745.0), 0.0);
+        for i in -700..700 {
+            let x = i as f64 * 0.37;
+            let (a, b) = (exp(x), x.exp());
+            if b > 1e-300 {
+                assert!((a - b).abs() <= 4.0 * f64::EPSILON * b, "exp({x}): {a} vs {b}");
+            }
+        }
         assert_eq!(pow(2.0, 10.0), 1024.0);
         assert!(pow(-8.0, 1.0 / 3.0).is_nan());
         assert_eq!(pow(0.0, -1.0), f64::INFINITY);
