@@ -3,17 +3,18 @@
 //! # Using it
 //!
 //! ```
-//! use mlmon_lint::engine::{Engine, EngineSettings, Storage, Labels, Value};
-//! # fn parse(_: &str) -> mlmon_lint::promql::Expr { unimplemented!() }
+//! use mlmon_lint::engine::{Engine, EngineSettings, Labels, Storage, Value};
+//! use mlmon_lint::promql::{ParseOptions, parse};
+//!
 //! let mut storage = Storage::new();
 //! let series = Labels::from_pairs([("__name__", "up"), ("job", "api")]);
-//! storage.append(&series, 0, 1.0).unwrap();          // timestamps are i64 milliseconds
+//! storage.append(&series, 0, 1.0).unwrap(); // timestamps are i64 milliseconds
 //! let engine = Engine::new(EngineSettings::promtool(60_000)); // promtool: subquery step = eval interval
-//! # if false {
-//! let expr = parse("up == 1");
-//! let value = engine.instant(&storage, &expr, 60_000).unwrap();   // Value::Vector(...)
+//! let expr = parse("up == 1", ParseOptions::PROMTOOL).unwrap();
+//! let Value::Vector(v) = engine.instant(&storage, &expr, 60_000).unwrap() else { panic!() };
+//! assert_eq!(v.len(), 1);
 //! let matrix = engine.range(&storage, &expr, 0, 300_000, 60_000).unwrap();
-//! # }
+//! assert_eq!(matrix[0].floats.len(), 5); // 0..4m: the sample is 5m old at 5m
 //! ```
 //!
 //! * [`Storage`] holds series (created in first-append order, which is the order selectors return them)
