@@ -6,9 +6,9 @@
 //! the C library's, whose last bits differ on some inputs; the differential run against promtool checks
 //! them. Go's untyped constants are exact until rounded, so `1/Ln10` is `LOG10_E`, not `1.0 / LN_10`.
 //! `Exp` follows Go's amd64 assembly (the machine promtool runs on decides between its FMA and SSE paths,
-//! and so does this port). Not ported: the hyperbolic functions (`sinh`, `cosh`, `tanh`, `asinh`, `acosh`,
-//! `atanh` use the platform's), and Go's Payne–Hanek reduction of trigonometric arguments beyond 2^29
-//! (the platform's functions are used there).
+//! and so does this port), and `sinh`, `cosh`, `tanh` are built on it as in Go. Not ported: `asinh`,
+//! `acosh`, `atanh` (they need Go's `Log1p`; the platform's are used), and Go's Payne–Hanek reduction of
+//! trigonometric arguments beyond 2^29 (the platform's functions are used there).
 //!
 //! The polynomial coefficients keep Cephes' decimal digits, as Go's source does: both languages round
 //! them to the same doubles.
@@ -267,6 +267,64 @@ pub fn exp(x: f64) -> f64 {
         return f64::INFINITY;
     }
     x0 * f64::from_bits((biased as u64) << 52)
+}
+
+/// `math.Sinh` (Hart & Cheney's series below 0.5, `Exp` above).
+pub fn sinh(x: f64) -> f64 {
+    const P0: f64 = -0.630_767_364_049_771_699_118_478_725_1e6;
+    const P1: f64 = -0.899_127_202_203_950_935_539_801_351_1e5;
+    const P2: f64 = -0.289_421_135_598_956_380_728_466_036_6e4;
+    const P3: f64 = -0.263_056_321_339_749_706_281_948_9e2;
+    const Q0: f64 = -0.630_767_364_049_771_699_121_207_727_7e6;
+    const Q1: f64 = 0.152_151_737_879_001_907_069_648_517_6e5;
+    const Q2: f64 = -0.173_678_953_558_233_699_533_450_911e3;
+    let sign = x < 0.0;
+    let x = x.abs();
+    let mut temp = if x > 21.0 {
+        exp(x) / 2.0
+    } else if x > 0.5 {
+        (exp(x) - exp(-x)) / 2.0
+    } else {
+        let sq = x * x;
+        let t = (((P3 * sq + P2) * sq + P1) * sq + P0) * x;
+        t / (((sq + Q2) * sq + Q1) * sq + Q0)
+    };
+    if sign {
+        temp = -temp;
+    }
+    temp
+}
+
+/// `math.Cosh`.
+pub fn cosh(x: f64) -> f64 {
+    let x = x.abs();
+    if x > 21.0 {
+        return exp(x) / 2.0;
+    }
+    (exp(x) + exp(-x)) / 2.0
+}
+
+/// `math.Tanh` (Cephes).
+pub fn tanh(x: f64) -> f64 {
+    const P: [f64; 3] =
+        [-9.643_991_794_250_522_386_28e-1, -9.928_772_310_019_185_865_64e1, -1.614_687_684_417_084_479_52e3];
+    const Q: [f64; 3] =
+        [1.128_116_784_916_329_314_02e2, 2.235_488_390_601_004_485_83e3, 4.844_063_053_251_254_860_48e3];
+    const MAXLOG: f64 = 8.802_969_193_111_305_429_598_8e1;
+    let z = x.abs();
+    if z > 0.5 * MAXLOG {
+        return if x < 0.0 { -1.0 } else { 1.0 };
+    }
+    if z >= 0.625 {
+        let s = exp(2.0 * z);
+        let r = 1.0 - 2.0 / (s + 1.0);
+        return if x < 0.0 { -r } else { r };
+    }
+    if x == 0.0 {
+        return x;
+    }
+    let s = x * x;
+    x + x * s * ((P[0] * s + P[1]) * s + P[2]) / (((s + Q[0]) * s + Q[1]) * s + Q[2])
 }
 
 /// `math.Log` (FreeBSD's `e_log.c` as Go writes it; Go's amd64 assembly computes the same steps).
@@ -549,6 +607,12 @@ mod tests {
         assert_eq!(exp(f64::NEG_INFINITY), 0.0);
         assert_eq!(exp(710.0), f64::INFINITY);
         assert_eq!(exp(-745.0), 0.0);
+        for i in -300..300 {
+            let x = i as f64 * 0.07;
+            for (a, b) in [(sinh(x), x.sinh()), (cosh(x), x.cosh()), (tanh(x), x.tanh())] {
+                assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1e-300), "hyperbolic({x}): {a} vs {b}");
+            }
+        }
         for i in -700..700 {
             let x = i as f64 * 0.37;
             let (a, b) = (exp(x), x.exp());
@@ -561,6 +625,12 @@ mod tests {
         assert_eq!(exp(f64::NEG_INFINITY), 0.0);
         assert_eq!(exp(710.0), f64::INFINITY);
         assert_eq!(exp(-745.0), 0.0);
+        for i in -300..300 {
+            let x = i as f64 * 0.07;
+            for (a, b) in [(sinh(x), x.sinh()), (cosh(x), x.cosh()), (tanh(x), x.tanh())] {
+                assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1e-300), "hyperbolic({x}): {a} vs {b}");
+            }
+        }
         for i in -700..700 {
             let x = i as f64 * 0.37;
             let (a, b) = (exp(x), x.exp());
