@@ -12,8 +12,8 @@
 //!
 //! Exit status 0 only when every comparable case agrees. Cases whose answer contains NaN cannot be
 //! expressed (promtool never matches NaN) and are counted as skipped. Generated expressions avoid
-//! `asinh`/`acosh`/`atanh` (not ported from Go) and results that depend on promtool's random series order (ties in `topk`, the
-//! series listed in many-to-many errors, the last digits of the `stddev`/`stdvar` aggregations).
+//! results that depend on promtool's random series order (ties in `topk`, the series listed in
+//! many-to-many errors, the last digits of the `stddev`/`stdvar` aggregations).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -258,6 +258,7 @@ fn gen_vector(rng: &mut Rng, depth: u32, t_end: i64) -> String {
         17 => {
             let f = rng.pick(&[
                 "sin", "cos", "tan", "asin", "acos", "atan", "ln", "log2", "log10", "exp", "sinh", "cosh", "tanh",
+                "asinh", "acosh", "atanh",
             ]);
             if rng.chance(10) {
                 format!("{} ^ {}", gen_vector(rng, depth - 1, t_end), rng.pick(&["0.5", "1.5", "-0.25", "2.75", "3"]))

@@ -396,9 +396,9 @@ pub(crate) fn call_vector_fn(
         "sinh" => simple(vals, delayed, out, gomath::sinh),
         "cosh" => simple(vals, delayed, out, gomath::cosh),
         "tanh" => simple(vals, delayed, out, gomath::tanh),
-        "asinh" => simple(vals, delayed, out, f64::asinh),
-        "acosh" => simple(vals, delayed, out, f64::acosh),
-        "atanh" => simple(vals, delayed, out, f64::atanh),
+        "asinh" => simple(vals, delayed, out, gomath::asinh),
+        "acosh" => simple(vals, delayed, out, gomath::acosh),
+        "atanh" => simple(vals, delayed, out, gomath::atanh),
         // === rad(vector) -> vector ===
         "rad" => simple(vals, delayed, out, |v| v * std::f64::consts::PI / 180.0),
         // === deg(vector) -> vector ===

@@ -6,9 +6,9 @@
 //! the C library's, whose last bits differ on some inputs; the differential run against promtool checks
 //! them. Go's untyped constants are exact until rounded, so `1/Ln10` is `LOG10_E`, not `1.0 / LN_10`.
 //! `Exp` follows Go's amd64 assembly (the machine promtool runs on decides between its FMA and SSE paths,
-//! and so does this port), and `sinh`, `cosh`, `tanh` are built on it as in Go. Not ported: `asinh`,
-//! `acosh`, `atanh` (they need Go's `Log1p`; the platform's are used), and Go's Payne–Hanek reduction of
-//! trigonometric arguments beyond 2^29 (the platform's functions are used there).
+//! and so does this port); `sinh`, `cosh`, `tanh`, `asinh`, `acosh`, `atanh` (with `Log1p`) are built on
+//! these as in Go. Not ported: Go's Payne–Hanek reduction of trigonometric arguments beyond 2^29 (the
+//! platform's functions are used there).
 //!
 //! The polynomial coefficients keep Cephes' decimal digits, as Go's source does: both languages round
 //! them to the same doubles.
@@ -269,7 +269,7 @@ pub fn exp(x: f64) -> f64 {
     x0 * f64::from_bits((biased as u64) << 52)
 }
 
-/// `math.Sinh` (Hart & Cheney's series below 0.5, `Exp` above).
+/// `math.Sinh` (Hart & Cheney's series below 0.5, `Exp` above, in the current `(ex - 1/ex) * 0.5` form).
 pub fn sinh(x: f64) -> f64 {
     const P0: f64 = -0.630_767_364_049_771_699_118_478_725_1e6;
     const P1: f64 = -0.899_127_202_203_950_935_539_801_351_1e5;
@@ -281,9 +281,10 @@ pub fn sinh(x: f64) -> f64 {
     let sign = x < 0.0;
     let x = x.abs();
     let mut temp = if x > 21.0 {
-        exp(x) / 2.0
+        exp(x) * 0.5
     } else if x > 0.5 {
-        (exp(x) - exp(-x)) / 2.0
+        let ex = exp(x);
+        (ex - 1.0 / ex) * 0.5
     } else {
         let sq = x * x;
         let t = (((P3 * sq + P2) * sq + P1) * sq + P0) * x;
@@ -299,9 +300,10 @@ pub fn sinh(x: f64) -> f64 {
 pub fn cosh(x: f64) -> f64 {
     let x = x.abs();
     if x > 21.0 {
-        return exp(x) / 2.0;
+        return exp(x) * 0.5;
     }
-    (exp(x) + exp(-x)) / 2.0
+    let ex = exp(x);
+    (ex + 1.0 / ex) * 0.5
 }
 
 /// `math.Tanh` (Cephes).
@@ -325,6 +327,167 @@ pub fn tanh(x: f64) -> f64 {
     }
     let s = x * x;
     x + x * s * ((P[0] * s + P[1]) * s + P[2]) / (((s + Q[0]) * s + Q[1]) * s + Q[2])
+}
+
+/// `math.Log1p` (FreeBSD's `s_log1p.c` as Go writes it).
+pub fn log1p(x: f64) -> f64 {
+    const SQRT2M1: f64 = 4.142_135_623_730_950_488_017e-1;
+    const SQRT2HALFM1: f64 = -2.928_932_188_134_524_755_992e-1;
+    const SMALL: f64 = 1.0 / (1u64 << 29) as f64;
+    const TINY: f64 = 1.0 / (1u64 << 54) as f64;
+    const TWO53: f64 = (1u64 << 53) as f64;
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LP: [f64; 7] = [
+        6.666_666_666_666_735_130e-1,
+        3.999_999_999_940_941_908e-1,
+        2.857_142_874_366_239_149e-1,
+        2.222_219_843_214_978_396e-1,
+        1.818_357_216_161_805_012e-1,
+        1.531_383_769_920_937_332e-1,
+        1.479_819_860_511_658_591e-1,
+    ];
+    if x < -1.0 || x.is_nan() {
+        return f64::NAN;
+    }
+    if x == -1.0 {
+        return f64::NEG_INFINITY;
+    }
+    if x == f64::INFINITY {
+        return f64::INFINITY;
+    }
+    let absx = x.abs();
+    let mut f = 0.0;
+    let mut iu: u64 = 0;
+    let mut k: i64 = 1;
+    if absx < SQRT2M1 {
+        if absx < SMALL {
+            if absx < TINY {
+                return x;
+            }
+            return x - x * x * 0.5;
+        }
+        if x > SQRT2HALFM1 {
+            k = 0;
+            f = x;
+            iu = 1;
+        }
+    }
+    let mut c = 0.0;
+    if k != 0 {
+        let mut u;
+        if absx < TWO53 {
+            u = 1.0 + x;
+            iu = u.to_bits();
+            k = ((iu >> 52) as i64) - 1023;
+            c = if k > 0 { 1.0 - (u - x) } else { x - (u - 1.0) };
+            c /= u;
+        } else {
+            u = x;
+            iu = u.to_bits();
+            k = ((iu >> 52) as i64) - 1023;
+            c = 0.0;
+        }
+        iu &= 0x000f_ffff_ffff_ffff;
+        if iu < 0x0006_a09e_667f_3bcd {
+            u = f64::from_bits(iu | 0x3ff0_0000_0000_0000);
+        } else {
+            k += 1;
+            u = f64::from_bits(iu | 0x3fe0_0000_0000_0000);
+            iu = (0x0010_0000_0000_0000 - iu) >> 2;
+        }
+        f = u - 1.0;
+    }
+    let hfsq = 0.5 * f * f;
+    let kf = k as f64;
+    if iu == 0 {
+        if f == 0.0 {
+            if k == 0 {
+                return 0.0;
+            }
+            c += kf * LN2_LO;
+            return kf * LN2_HI + c;
+        }
+        let r = hfsq * (1.0 - 0.666_666_666_666_666_66 * f);
+        if k == 0 {
+            return f - r;
+        }
+        return kf * LN2_HI - ((r - (kf * LN2_LO + c)) - f);
+    }
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let r = z * (LP[0] + z * (LP[1] + z * (LP[2] + z * (LP[3] + z * (LP[4] + z * (LP[5] + z * LP[6]))))));
+    if k == 0 {
+        return f - (hfsq - s * (hfsq + r));
+    }
+    kf * LN2_HI - ((hfsq - (s * (hfsq + r) + (kf * LN2_LO + c))) - f)
+}
+
+const LN2: f64 = 6.931_471_805_599_452_862_27e-1;
+
+/// `math.Asinh`.
+pub fn asinh(x: f64) -> f64 {
+    const NEAR_ZERO: f64 = 1.0 / (1u64 << 28) as f64;
+    const LARGE: f64 = (1u64 << 28) as f64;
+    if x.is_nan() || x.is_infinite() {
+        return x;
+    }
+    let sign = x < 0.0;
+    let x = x.abs();
+    let temp = if x > LARGE {
+        ln(x) + LN2
+    } else if x > 2.0 {
+        ln(2.0 * x + 1.0 / ((x * x + 1.0).sqrt() + x))
+    } else if x < NEAR_ZERO {
+        x
+    } else {
+        log1p(x + x * x / (1.0 + (1.0 + x * x).sqrt()))
+    };
+    if sign { -temp } else { temp }
+}
+
+/// `math.Acosh`.
+pub fn acosh(x: f64) -> f64 {
+    const LARGE: f64 = (1u64 << 28) as f64;
+    if x < 1.0 || x.is_nan() {
+        return f64::NAN;
+    }
+    if x == 1.0 {
+        return 0.0;
+    }
+    if x >= LARGE {
+        return ln(x) + LN2;
+    }
+    if x > 2.0 {
+        return ln(2.0 * x - 1.0 / (x + (x * x - 1.0).sqrt()));
+    }
+    let t = x - 1.0;
+    log1p(t + (2.0 * t + t * t).sqrt())
+}
+
+/// `math.Atanh`.
+pub fn atanh(x: f64) -> f64 {
+    const NEAR_ZERO: f64 = 1.0 / (1u64 << 28) as f64;
+    if x < -1.0 || x > 1.0 || x.is_nan() {
+        return f64::NAN;
+    }
+    if x == 1.0 {
+        return f64::INFINITY;
+    }
+    if x == -1.0 {
+        return f64::NEG_INFINITY;
+    }
+    let sign = x < 0.0;
+    let x = x.abs();
+    let temp = if x < NEAR_ZERO {
+        x
+    } else if x < 0.5 {
+        let t = x + x;
+        0.5 * log1p(t + t * x / (1.0 - x))
+    } else {
+        0.5 * log1p((x + x) / (1.0 - x))
+    };
+    if sign { -temp } else { temp }
 }
 
 /// `math.Log` (FreeBSD's `e_log.c` as Go writes it; Go's amd64 assembly computes the same steps).
@@ -609,7 +772,15 @@ mod tests {
         assert_eq!(exp(-745.0), 0.0);
         for i in -300..300 {
             let x = i as f64 * 0.07;
-            for (a, b) in [(sinh(x), x.sinh()), (cosh(x), x.cosh()), (tanh(x), x.tanh())] {
+            for (a, b) in [
+                (sinh(x), x.sinh()),
+                (cosh(x), x.cosh()),
+                (tanh(x), x.tanh()),
+                (asinh(x), x.asinh()),
+                (log1p(x.abs()), x.abs().ln_1p()),
+                (acosh(1.0 + x.abs()), (1.0 + x.abs()).acosh()),
+                (atanh(x / 44.0), (x / 44.0).atanh()),
+            ] {
                 assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1e-300), "hyperbolic({x}): {a} vs {b}");
             }
         }
@@ -627,7 +798,15 @@ mod tests {
         assert_eq!(exp(-745.0), 0.0);
         for i in -300..300 {
             let x = i as f64 * 0.07;
-            for (a, b) in [(sinh(x), x.sinh()), (cosh(x), x.cosh()), (tanh(x), x.tanh())] {
+            for (a, b) in [
+                (sinh(x), x.sinh()),
+                (cosh(x), x.cosh()),
+                (tanh(x), x.tanh()),
+                (asinh(x), x.asinh()),
+                (log1p(x.abs()), x.abs().ln_1p()),
+                (acosh(1.0 + x.abs()), (1.0 + x.abs()).acosh()),
+                (atanh(x / 44.0), (x / 44.0).atanh()),
+            ] {
                 assert!((a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1e-300), "hyperbolic({x}): {a} vs {b}");
             }
         }
