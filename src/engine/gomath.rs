@@ -423,7 +423,8 @@ pub fn log1p(x: f64) -> f64 {
     kf * LN2_HI - ((hfsq - (s * (hfsq + r) + (kf * LN2_LO + c))) - f)
 }
 
-const LN2: f64 = 6.931_471_805_599_452_862_27e-1;
+/// Go's `Ln2` constant (0x3FE62E42FEFA39EF) is `LN_2`.
+const LN2: f64 = std::f64::consts::LN_2;
 
 /// `math.Asinh`.
 pub fn asinh(x: f64) -> f64 {
@@ -468,7 +469,7 @@ pub fn acosh(x: f64) -> f64 {
 /// `math.Atanh`.
 pub fn atanh(x: f64) -> f64 {
     const NEAR_ZERO: f64 = 1.0 / (1u64 << 28) as f64;
-    if x < -1.0 || x > 1.0 || x.is_nan() {
+    if !(-1.0..=1.0).contains(&x) || x.is_nan() {
         return f64::NAN;
     }
     if x == 1.0 {
