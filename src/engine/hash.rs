@@ -1,4 +1,4 @@
-//! Prometheus's label-set hash (`labels.Labels.Hash`: xxhash64 of `name 0xff value 0xff ...`).
+//! Prometheus's label-set hash (`labels.Labels.Hash`: XXH64 of the encoded label set).
 //!
 //! Only `limit_ratio` depends on the exact value (it samples series by hash), but it must select the same
 //! series as Prometheus, so this is XXH64 with seed 0, written out here rather than pulled in as a crate for
