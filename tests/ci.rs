@@ -229,6 +229,10 @@ fn changed_since_reports_only_changed_rules() {
     // needs b.yaml's recording rule, which is loaded though unchanged
     let expected = ["rules/a.yaml:11:RUL005", "rules/b.yaml:4:RUL004", "rules/c.yaml:5:SCH003"];
     assert_eq!(codes(&changed), expected);
+    let out = mlmon(d, &["rules", "--changed-since", "HEAD~1", "--format", "github"]);
+    let note = "note: 2 findings in files and rules unchanged since HEAD~1 not reported";
+    assert!(text(&out.stderr).contains(note), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().filter(|l| l.starts_with("::warning ")).count(), 3);
 
     let (_, since_head) = reported(d, &["rules", "--changed-since", "HEAD"]);
     assert_eq!(codes(&since_head), ["rules/c.yaml:5:SCH003"]);

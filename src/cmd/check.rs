@@ -207,7 +207,14 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     let min = args.min_severity.severity();
     out.diagnostics.retain(|d| d.severity >= min);
     if let Some(c) = &changes {
+        let before = out.diagnostics.len();
         c.filter(&mut out);
+        let left_out = before - out.diagnostics.len();
+        if left_out > 0 {
+            let r = args.changed_since.as_deref().unwrap_or_default();
+            let what = if left_out == 1 { "finding" } else { "findings" };
+            let _ = writeln!(io.err, "note: {left_out} {what} in files and rules unchanged since {r} not reported");
+        }
     }
 
     let render_start = std::time::Instant::now();
