@@ -170,7 +170,14 @@ fn formats_agree_on_positions() {
 
     let github = example("github");
     for d in diags.iter().take(10) {
-        let needle = format!("file={},line={},endLine={}", d["file"].as_str().unwrap(), d["line"], d["end_line"]);
+        let needle = format!(
+            "file={},line={},col={},endLine={},endColumn={},",
+            d["file"].as_str().unwrap(),
+            d["line"],
+            d["column"],
+            d["end_line"],
+            d["end_column"]
+        );
         assert!(github.contains(&needle), "{needle} not in\n{github}");
     }
 }
@@ -182,11 +189,11 @@ fn columns_count_characters_in_every_format() {
     let json = json_of(path);
     let d = json["diagnostics"].as_array().unwrap().iter().find(|d| d["line"] == 5).expect("a finding on line 5");
     let (col, end) = (d["column"].as_u64().unwrap(), d["end_column"].as_u64().unwrap());
-    // the expression's `rate` (after five two-byte letters) starts at character 32
+    // the finding is the window `[1m]`, after five two-byte letters on the line
     let line = std::fs::read_to_string(path).unwrap().lines().nth(4).unwrap().to_string();
-    let chars_before = line.find("rate").map(|b| line[..b].chars().count() as u64 + 1);
-    assert!(col >= chars_before.unwrap_or(0), "column {col} is before `rate`");
-    assert!(line.len() as u64 > line.chars().count() as u64, "the fixture has multi-byte letters");
+    let byte = line.find("[1m]").unwrap();
+    assert!(line[..byte].chars().count() < byte, "the fixture has multi-byte letters before the span");
+    assert_eq!((col, end), (line[..byte].chars().count() as u64 + 1, line[..byte].chars().count() as u64 + 4));
 
     let (_, sarif, _) = run(&[path, "--format", "sarif"]);
     assert_valid_sarif(&sarif);
@@ -202,7 +209,7 @@ fn columns_count_characters_in_every_format() {
     assert_eq!(region["endColumn"].as_u64(), Some(end + 1));
 
     let (_, github, _) = run(&[path, "--format", "github"]);
-    assert!(github.contains(&format!("line=5,endLine=5,col={col},endColumn={end},")), "{github}");
+    assert!(github.contains(&format!("line=5,col={col},endLine=5,endColumn={end},")), "{github}");
     let (_, xml, _) = run(&[path, "--format", "checkstyle"]);
     assert!(xml.contains(&format!(r#"line="5" column="{col}""#)), "{xml}");
 }
@@ -285,4 +292,15 @@ fn min_severity_and_fail_on() {
     assert_eq!(exit, Exit::Ok);
     let (exit, _, _) = run(&["examples/ml-service", "--format", "json", "--fail-on", "info"]);
     assert_eq!(exit, Exit::Failed);
+}
+
+/// GitHub takes columns only for one-line annotations: a multi-line span gives lines only.
+#[test]
+fn github_multi_line_spans_have_no_columns() {
+    let text = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: |\n      sum(rate(x[5m]))\n        by (job)\n";
+    let out = lint(vec![LintInput { source: SourceFile::new("r.yaml", text), config: 0 }], &[Settings::default()]);
+    let mut buf = Vec::new();
+    mlmon_lint::report::github::render(&out, &mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(text.contains("::warning file=r.yaml,line=6,endLine=7,title=RUL001 alert-always-fires::"), "{text}");
 }

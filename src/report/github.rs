@@ -44,9 +44,13 @@ fn annotation(f: &Finding<'_>) -> String {
     if let Some(l) = &f.location {
         props.push(format!("file={}", escape_property(l.path())));
         props.push(format!("line={}", l.start.line));
-        props.push(format!("endLine={}", l.end.line));
-        if l.start.line == l.end.line {
+        // GitHub takes columns only for an annotation on one line
+        let one_line = l.start.line == l.end.line;
+        if one_line {
             props.push(format!("col={}", l.start.column));
+        }
+        props.push(format!("endLine={}", l.end.line));
+        if one_line {
             props.push(format!("endColumn={}", l.end.column));
         }
     }
