@@ -119,7 +119,7 @@ impl Changes {
         names_args.extend(["--name-only", "-z", base.as_str(), "--"]);
         let names = git_ok(&root, &names_args, "git diff --name-only")?;
         let mut patch_args = diff_args.to_vec();
-        patch_args.extend(["--unified=0", base.as_str(), "--"]);
+        patch_args.extend(["--unified=0", "--inter-hunk-context=0", base.as_str(), "--"]);
         let patch = git_ok(&root, &patch_args, "git diff")?;
         let untracked = git_ok(&root, &["ls-files", "--others", "--exclude-standard", "-z"], "git ls-files")?;
 

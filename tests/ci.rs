@@ -30,8 +30,18 @@ impl Drop for TempDir {
     }
 }
 
+/// The binary, with no git variables a surrounding hook may have set (they would point git elsewhere).
+fn mlmon_command(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mlmon-lint"));
+    c.current_dir(cwd).env("NO_COLOR", "1");
+    for v in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES"] {
+        c.env_remove(v);
+    }
+    c
+}
+
 fn mlmon(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlmon-lint")).current_dir(cwd).args(args).env("NO_COLOR", "1").output().unwrap()
+    mlmon_command(cwd).args(args).output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -120,6 +130,9 @@ fn git_available() -> bool {
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
@@ -261,8 +274,7 @@ fn changed_since_errors_are_exit_2() {
     let dir = TempDir::new("changed-errors");
     dir.write("r.yaml", B);
     // the system temp directory is not inside a git repository (unless someone made it one)
-    let out = Command::new(env!("CARGO_BIN_EXE_mlmon-lint"))
-        .current_dir(&dir.0)
+    let out = mlmon_command(&dir.0)
         .env("GIT_CEILING_DIRECTORIES", dir.0.parent().unwrap())
         .args(["r.yaml", "--changed-since", "main"])
         .output()
