@@ -20,7 +20,7 @@ const LINT_STACK: usize = 256 * 1024 * 1024;
 pub enum Format {
     /// Source snippets for the terminal.
     Human,
-    /// One JSON object (issue 2's contract).
+    /// One JSON object per run, for scripts.
     Json,
     /// SARIF 2.1.0, for code scanning (GitHub's upload-sarif).
     Sarif,
