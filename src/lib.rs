@@ -4,6 +4,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod analysis;
+pub mod changed;
 pub mod checks;
 pub mod cli;
 pub mod cmd;

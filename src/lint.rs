@@ -38,6 +38,9 @@ pub struct LintOutput {
     pub skipped: Vec<(String, String)>,
     pub rule_files: usize,
     pub rules: usize,
+    /// The first and last line of every rule, per file (indexed like `sources`; `--changed-since`
+    /// reports a finding in a rule only when the rule changed).
+    pub rule_lines: Vec<Vec<(u32, u32)>>,
     /// Wall-clock time per phase, for `--verbose` and the benchmark.
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -208,6 +211,7 @@ pub fn lint_with_schemas(
         }
     }
     let mut kept = Vec::new();
+    out.rule_lines = vec![Vec::new(); sources.len()];
     for (id, diags) in by_file.into_iter().enumerate() {
         let source = &sources[id];
         let Some(extracted) = per_file.get(id) else {
@@ -226,6 +230,9 @@ pub fn lint_with_schemas(
             })
             .collect();
         let (mut sups, bad) = suppress::scan(source, &rule_lines);
+        if let Some(slot) = out.rule_lines.get_mut(id) {
+            slot.clone_from(&rule_lines);
+        }
         let diags = suppress::apply(diags, &mut sups, |d| source.line_col(d.primary.span.start).line);
         kept.extend(diags);
         let s = settings_of(configs[id]);

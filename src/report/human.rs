@@ -158,15 +158,5 @@ pub fn render(out: &LintOutput, style: Style, verbose: bool, w: &mut dyn Write) 
         write!(w, "{t}")?;
         writeln!(w)?;
     }
-    let c = super::counts(out);
-    let plural = |n: usize, s: &str| if n == 1 { format!("{n} {s}") } else { format!("{n} {s}s") };
-    writeln!(
-        w,
-        "{}, {}, {} in {} ({})",
-        plural(c.errors, "error"),
-        plural(c.warnings, "warning"),
-        plural(c.infos, "info"),
-        plural(out.sources.len(), "file"),
-        plural(out.rules, "rule"),
-    )
+    writeln!(w, "{}", super::summary_line(out))
 }
