@@ -23,7 +23,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Run Prometheus promqltest `.test` files against mlmon-lint's PromQL engine.
+    Promqltest(crate::cmd::promqltest::Args),
+}
 
 /// Subcommand names, for deciding whether `check` was left out.
 fn is_subcommand(arg: &str) -> bool {
@@ -68,5 +71,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
     if cli.no_color {
         io.color = false;
     }
-    match cli.command {}
+    match cli.command {
+        Command::Promqltest(a) => crate::cmd::promqltest::run(&a, io),
+    }
 }

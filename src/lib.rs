@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod engine;
 pub mod gofmt;
 pub mod promql;
+pub mod promqltest;
 pub mod template;

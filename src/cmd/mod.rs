@@ -21,3 +21,5 @@ pub enum Exit {
     /// Usage error, unreadable input, I/O error.
     Error = 2,
 }
+
+pub mod promqltest;
