@@ -24,6 +24,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Lint rule files (the default command).
+    Check(crate::cmd::check::Args),
+    /// List every check.
+    Checks(crate::cmd::checks::Args),
+    /// Show a check's documentation.
+    Explain(crate::cmd::explain::Args),
     /// Run Prometheus promqltest `.test` files against mlmon-lint's PromQL engine.
     Promqltest(crate::cmd::promqltest::Args),
 }
@@ -72,6 +78,9 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         io.color = false;
     }
     match cli.command {
+        Command::Check(a) => crate::cmd::check::run(a, io),
+        Command::Checks(a) => crate::cmd::checks::run(a, io),
+        Command::Explain(a) => crate::cmd::explain::run(a, io),
         Command::Promqltest(a) => crate::cmd::promqltest::run(&a, io),
     }
 }

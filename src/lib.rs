@@ -3,10 +3,22 @@
 //! The library never prints: commands write to the streams handed to them (`cmd::Io`).
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod analysis;
+pub mod checks;
 pub mod cli;
 pub mod cmd;
+pub mod diagnostic;
 pub mod engine;
+pub mod error;
+pub mod extract;
 pub mod gofmt;
+pub mod input;
+pub mod lint;
 pub mod promql;
 pub mod promqltest;
+pub mod report;
+pub mod rules;
+pub mod settings;
+pub mod source;
+pub mod suppress;
 pub mod template;

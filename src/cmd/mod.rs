@@ -22,4 +22,7 @@ pub enum Exit {
     Error = 2,
 }
 
+pub mod check;
+pub mod checks;
+pub mod explain;
 pub mod promqltest;

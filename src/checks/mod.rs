@@ -1,0 +1,349 @@
+//! The checks: one file each, each carrying its own documentation, registered by hand in [`ALL`].
+//!
+//! # Codes
+//! A code is three capital letters for the area and three digits; it never changes meaning once
+//! released (retired codes are not reused).
+//! - `INV0xx`: the rule file as Prometheus 3.5 loads it (category `invalid`): fields, names,
+//!   durations, templates. Reported by the loader (`crate::rules::load`) and the lint driver; these
+//!   check files hold their documentation.
+//! - `PQL0xx`: PromQL expressions (`PQL001` is the parse error, also `invalid`).
+//! - `RUL0xx`: rule structure and the relation between a rule and its expression.
+//! - `SCH0xx`: reserved for checks against an exporter schema.
+//! - `DSH0xx`: reserved for dashboard checks.
+//! - `SUP0xx`: suppression comments themselves.
+//!
+//! # Shape of a check file
+//! Top to bottom: diagnostic helper(s), `declare_check!` with the docs, `impl Check`, inline tests.
+//! The docs have the headings `## What it does`, `## Why is this bad?`, `## Example` (a fenced
+//! ```` ```yaml,bad ```` rule file) and `## Use instead` (a ```` ```yaml,good ```` one); the registry
+//! test below lints every example with only that check reported and requires the bad ones to yield
+//! the check's code and the good ones not to.
+
+use std::cell::OnceCell;
+
+use crate::diagnostic::{Category, Diagnostic, FileId, Severity};
+use crate::promql::{Expr, Span};
+use crate::rules::{Group, Rule, RuleFile, Text};
+use crate::source::embedded::EmbeddedText;
+use crate::source::{FileSpan, SourceFile};
+
+pub mod alert_always_fires;
+pub mod invalid_duration;
+pub mod invalid_group_name;
+pub mod invalid_missing_expr;
+pub mod invalid_name;
+pub mod invalid_recording_field;
+pub mod invalid_rule_kind;
+pub mod invalid_template;
+pub mod invalid_unknown_field;
+pub mod promql_rate_window;
+pub mod promql_syntax;
+pub mod rule_duplicate;
+pub mod rule_for_interval;
+pub mod rule_record_name;
+pub mod rule_record_name_parts;
+pub mod suppress_unused;
+
+/// Everything the CLI, the docs and the config know about a check.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CheckMeta {
+    /// Stable code, e.g. `RUL002`: shown in output, used in config and suppressions.
+    pub code: &'static str,
+    /// kebab-case name describing the smell (reads as "allow <name>").
+    pub name: &'static str,
+    pub category: Category,
+    pub default_severity: Severity,
+    /// One line for `mlmon-lint checks`.
+    pub summary: &'static str,
+    /// Markdown, from the doc comment in `declare_check!` (each line keeps a leading space).
+    pub docs: &'static str,
+    /// Equivalent checks in other tools, for credit and cross-reference.
+    pub sources: &'static [&'static str],
+}
+
+impl CheckMeta {
+    /// The docs with the one leading space of each doc-comment line removed.
+    pub fn docs_text(&self) -> String {
+        let mut out = String::new();
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Declares a check's struct and its [`CheckMeta`], taking the docs from the doc comment.
+macro_rules! declare_check {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis $name:ident {
+            code: $code:literal,
+            name: $cname:literal,
+            category: $cat:ident,
+            severity: $sev:ident,
+            summary: $summary:literal,
+            sources: [$($src:literal),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        $vis struct $name;
+        impl $name {
+            pub const META: $crate::checks::CheckMeta = $crate::checks::CheckMeta {
+                code: $code,
+                name: $cname,
+                category: $crate::diagnostic::Category::$cat,
+                default_severity: $crate::diagnostic::Severity::$sev,
+                summary: $summary,
+                docs: concat!($($doc, "\n"),*),
+                sources: &[$($src),*],
+            };
+        }
+    };
+}
+pub(crate) use declare_check;
+
+/// Settings a check may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// The scrape interval the rules' targets are scraped at, in ms (config `scrape_interval`).
+    pub scrape_interval_ms: i64,
+    /// The global rule evaluation interval, in ms (config `evaluation_interval`), used for groups
+    /// without `interval`.
+    pub evaluation_interval_ms: i64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { scrape_interval_ms: 60_000, evaluation_interval_ms: 60_000 }
+    }
+}
+
+/// One rule as a check sees it.
+pub struct RuleSite<'a> {
+    pub source: &'a SourceFile,
+    pub file: &'a RuleFile,
+    pub group: &'a Group,
+    pub rule: &'a Rule,
+    /// The parsed expression, when it parsed.
+    pub expr: Option<&'a Expr>,
+    pub options: &'a CheckOptions,
+    expr_map: OnceCell<Option<EmbeddedText>>,
+}
+
+impl<'a> RuleSite<'a> {
+    pub fn new(
+        source: &'a SourceFile,
+        file: &'a RuleFile,
+        group: &'a Group,
+        rule: &'a Rule,
+        expr: Option<&'a Expr>,
+        options: &'a CheckOptions,
+    ) -> Self {
+        RuleSite { source, file, group, rule, expr, options, expr_map: OnceCell::new() }
+    }
+
+    pub fn file_id(&self) -> FileId {
+        self.file.file
+    }
+
+    /// The file span of a span inside the expression.
+    pub fn expr_span(&self, span: Span) -> FileSpan {
+        let map = self.expr_map.get_or_init(|| self.rule.expr.as_ref().map(|e| self.file.embedded(self.source, e)));
+        match map {
+            Some(m) => m.map_span(span),
+            None => self.file.to_file(self.rule.span),
+        }
+    }
+
+    /// The file span of a scalar of this rule file.
+    pub fn text_span(&self, t: &Text) -> FileSpan {
+        self.file.to_file(t.span)
+    }
+
+    /// The file span of bytes `start..end` of a scalar's decoded value (a part of a name).
+    pub fn text_part(&self, t: &Text, start: usize, end: usize) -> FileSpan {
+        self.file.embedded(self.source, t).map_span(Span::new(start as u32, end as u32))
+    }
+
+    /// The file span of any span of the rule file's text.
+    pub fn span(&self, s: FileSpan) -> FileSpan {
+        self.file.to_file(s)
+    }
+
+    /// "alert HighLatency" / "recording rule job:x:rate5m", for messages.
+    pub fn describe(&self) -> String {
+        match self.rule.kind {
+            crate::rules::RuleKind::Alert => format!("alert `{}`", self.rule.name.value),
+            crate::rules::RuleKind::Record => format!("recording rule `{}`", self.rule.name.value),
+        }
+    }
+}
+
+/// All rule files loaded together (for checks across files).
+pub struct ProjectSite<'a> {
+    pub files: &'a [(&'a SourceFile, &'a RuleFile)],
+}
+
+/// Where a check reports to.
+pub struct Ctx {
+    meta: &'static CheckMeta,
+    pub findings: Vec<Diagnostic>,
+}
+
+impl Ctx {
+    pub fn new(meta: &'static CheckMeta) -> Ctx {
+        Ctx { meta, findings: Vec::new() }
+    }
+
+    /// Reports a finding of the current check at a file span.
+    pub fn report(&mut self, file: FileId, span: FileSpan, message: impl Into<String>) -> &mut Diagnostic {
+        self.findings.push(Diagnostic::new(self.meta, file, span, message));
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+}
+
+/// A check. Hooks default to doing nothing; a check implements those it needs.
+pub trait Check: Sync {
+    fn meta(&self) -> &'static CheckMeta;
+    /// Called for every rule whose shape loaded (its expression may not have parsed).
+    fn rule(&self, _cx: &mut Ctx, _site: &RuleSite<'_>) {}
+    /// Called once with every rule file of the run.
+    fn project(&self, _cx: &mut Ctx, _site: &ProjectSite<'_>) {}
+}
+
+/// Every check, in code order. Add new checks here.
+pub static ALL: &[&dyn Check] = &[
+    &invalid_unknown_field::UnknownField,
+    &invalid_rule_kind::RuleKindConflict,
+    &invalid_missing_expr::MissingExpr,
+    &invalid_recording_field::RecordingRuleField,
+    &invalid_name::InvalidName,
+    &invalid_group_name::GroupName,
+    &invalid_duration::InvalidDuration,
+    &invalid_template::InvalidTemplate,
+    &promql_syntax::PromqlSyntax,
+    &promql_rate_window::RateWindowTooShort,
+    &alert_always_fires::AlertAlwaysFires,
+    &rule_record_name::RecordNameFormat,
+    &rule_record_name_parts::RecordNameMismatch,
+    &rule_duplicate::DuplicateRule,
+    &rule_for_interval::ForShorterThanInterval,
+    &suppress_unused::UnusedSuppression,
+];
+
+/// Looks a check up by code or name (case-insensitive code).
+pub fn find(code_or_name: &str) -> Option<&'static CheckMeta> {
+    ALL.iter().map(|c| c.meta()).find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
+/// The fenced examples of a check's docs: (is_bad, text).
+pub fn examples(meta: &CheckMeta) -> Vec<(bool, String)> {
+    let docs = meta.docs_text();
+    let mut out = Vec::new();
+    let mut current: Option<(bool, String)> = None;
+    for line in docs.lines() {
+        match &mut current {
+            None => {
+                let t = line.trim();
+                if let Some(kind) = t.strip_prefix("```") {
+                    match kind.split(',').nth(1) {
+                        Some("bad") => current = Some((true, String::new())),
+                        Some("good") => current = Some((false, String::new())),
+                        _ => {}
+                    }
+                }
+            }
+            Some((bad, text)) => {
+                if line.trim() == "```" {
+                    out.push((*bad, std::mem::take(text)));
+                    current = None;
+                } else {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Runs the whole pipeline on an in-memory rule file, keeping one check's findings.
+    use crate::diagnostic::Diagnostic;
+    use crate::lint::{LintInput, lint};
+    use crate::settings::Settings;
+    use crate::source::SourceFile;
+
+    pub fn findings(code: &str, yaml: &str) -> Vec<Diagnostic> {
+        let settings = Settings::default();
+        let out = lint(vec![LintInput { source: SourceFile::new("test.yaml", yaml), config: 0 }], &[settings]);
+        assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);
+        out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
+    }
+
+    /// Asserts that each `pass` rule file yields no finding of `code` and each `fail` at least one.
+    pub fn assert_cases(code: &str, pass: &[&str], fail: &[&str]) {
+        for p in pass {
+            let f = findings(code, p);
+            assert!(f.is_empty(), "{code} fired on a passing case:\n{p}\n{f:#?}");
+        }
+        for p in fail {
+            assert!(!findings(code, p).is_empty(), "{code} did not fire on:\n{p}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for c in ALL {
+            let m = c.meta();
+            assert!(codes.insert(m.code), "duplicate code {}", m.code);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            let (area, num) = m.code.split_at(3);
+            assert!(area.chars().all(|c| c.is_ascii_uppercase()), "{}", m.code);
+            assert!(num.len() == 3 && num.chars().all(|c| c.is_ascii_digit()), "{}", m.code);
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()), "{}", m.name);
+            assert_eq!(m.code.starts_with("INV") || m.code == "PQL001", m.category == Category::Invalid, "{}", m.code);
+            assert_eq!(find(m.code), Some(m));
+            assert_eq!(find(m.name), Some(m));
+        }
+    }
+
+    #[test]
+    fn docs_have_the_required_headings_and_examples() {
+        for c in ALL {
+            let m = c.meta();
+            let docs = m.docs_text();
+            for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead"] {
+                assert!(docs.contains(h), "{} lacks `{h}`", m.code);
+            }
+            let ex = examples(m);
+            assert!(ex.iter().any(|e| e.0), "{} has no bad example", m.code);
+            assert!(ex.iter().any(|e| !e.0), "{} has no good example", m.code);
+        }
+    }
+
+    #[test]
+    fn every_bad_example_triggers_and_every_good_one_does_not() {
+        for c in ALL {
+            let m = c.meta();
+            for (bad, text) in examples(m) {
+                let found = testing::findings(m.code, &text);
+                if bad {
+                    assert!(!found.is_empty(), "{}: bad example raised nothing:\n{text}", m.code);
+                } else {
+                    assert!(found.is_empty(), "{}: good example raised {found:#?}:\n{text}", m.code);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `mlmon-lint [check] PATH...`: lint rule files and report findings.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::{Exit, Io};
+use crate::diagnostic::Severity;
+use crate::input;
+use crate::lint::{LintInput, lint};
+use crate::report::{self, human};
+use crate::settings::{self, Settings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Rule files or directories (walked recursively, honouring .gitignore). Default: `.`
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Configuration file (default: the nearest .mlmon-lint.yaml above each path, then above the
+    /// working directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also list the files and documents that were skipped, and the configuration used.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Exit 1 when a finding has at least this severity.
+    #[arg(long, value_enum, default_value = "warning")]
+    pub fail_on: FailOn,
+}
+
+pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
+    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+
+    // configuration: one per root (shared when they resolve to the same file)
+    let mut settings: Vec<Settings> = Vec::new();
+    let mut by_path: HashMap<Option<PathBuf>, usize> = HashMap::new();
+    let mut root_config = Vec::new();
+    for root in &roots {
+        let path = match &args.config {
+            Some(p) => Some(p.clone()),
+            None => {
+                settings::discover(root).or_else(|| std::env::current_dir().ok().and_then(|d| settings::discover(&d)))
+            }
+        };
+        let ix = match by_path.get(&path) {
+            Some(i) => *i,
+            None => {
+                let s = match &path {
+                    Some(p) => match Settings::load(p) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = writeln!(io.err, "error: {e}");
+                            return Exit::Error;
+                        }
+                    },
+                    None => Settings::default(),
+                };
+                settings.push(s);
+                by_path.insert(path.clone(), settings.len() - 1);
+                settings.len() - 1
+            }
+        };
+        if args.verbose {
+            let shown = path.as_deref().map_or("built-in defaults".to_string(), |p| p.display().to_string());
+            let _ = writeln!(io.err, "config for {}: {shown}", root.display());
+        }
+        root_config.push(ix);
+    }
+
+    let excluded = |root: usize, p: &std::path::Path, is_dir: bool| {
+        root_config.get(root).and_then(|i| settings.get(*i)).is_some_and(|s| s.is_excluded(p, is_dir))
+    };
+    let (files, mut errors) = input::collect(&roots, &excluded);
+    let read: Vec<_> = files.par_iter().map(|(p, root)| (input::read(p), *root)).collect();
+    let mut inputs = Vec::new();
+    for (r, root) in read {
+        match r {
+            Ok(source) => inputs.push(LintInput { source, config: root_config[root] }),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut out = lint(inputs, &settings);
+    out.errors.extend(errors);
+    out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
+
+    let written = match args.format {
+        Format::Json => report::json::render(&out, io.out),
+        Format::Human => {
+            let style = human::Style { color: io.color, width: 100 };
+            human::render(&out, style, args.verbose, io.out)
+        }
+    };
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(io.err, "error: {e}");
+            return Exit::Error;
+        }
+    }
+    for e in &out.errors {
+        let _ = writeln!(io.err, "error: {e}");
+    }
+    if !out.errors.is_empty() {
+        return Exit::Error;
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    if out.diagnostics.iter().any(|d| d.severity >= threshold) { Exit::Failed } else { Exit::Ok }
+}

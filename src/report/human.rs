@@ -1,0 +1,159 @@
+//! The terminal report: each finding as a miette graphical diagnostic (source snippet, carets on
+//! the span, help), then a one-line summary.
+//!
+//! Findings are adapted to `miette::Diagnostic` here, so no check and no other module depends on
+//! miette. Secondary spans in the same file are drawn as extra labels; those in other files are
+//! listed after the snippet as `note: path:line:col: text`.
+
+use std::fmt;
+use std::io::Write;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
+};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::LintOutput;
+use crate::source::{FileSpan, SourceFile};
+
+/// Rendering options.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    /// Terminal width for wrapping.
+    pub width: usize,
+}
+
+/// A file's text with its name, borrowed (miette's `NamedSource` wants owned `'static` data).
+struct Named<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for Named<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct Adapter<'a> {
+    d: &'a Diagnostic,
+    source: Named<'a>,
+    code: String,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl fmt::Display for Adapter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Adapter<'_> {}
+
+impl miette::Diagnostic for Adapter<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+fn miette_span(text: &str, s: FileSpan) -> SourceSpan {
+    let start = (s.start as usize).min(text.len());
+    let end = (s.end as usize).clamp(start, text.len());
+    SourceSpan::new(start.into(), end - start)
+}
+
+/// Renders one finding.
+pub fn render_one(d: &Diagnostic, sources: &[SourceFile], style: Style) -> String {
+    let Some(src) = sources.get(d.primary.file) else { return d.message.clone() };
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(d.primary.text.clone().unwrap_or_else(|| d.check.name.to_string())),
+        miette_span(&src.text, d.primary.span),
+    )];
+    let mut notes = Vec::new();
+    for l in &d.secondary {
+        if l.file == d.primary.file {
+            labels.push(LabeledSpan::new_with_span(l.text.clone(), miette_span(&src.text, l.span)));
+        } else if let Some(other) = sources.get(l.file) {
+            let p = other.line_col(l.span.start);
+            notes.push(format!("  note: {}:{}:{}: {}", other.path, p.line, p.column, l.text.as_deref().unwrap_or("")));
+        }
+    }
+    let adapter = Adapter {
+        d,
+        source: Named { name: &src.path, text: &src.text },
+        code: format!("{}({})", d.code(), d.check.name),
+        labels,
+    };
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &adapter).is_err() {
+        let p = src.line_col(d.primary.span.start);
+        out = format!("{}:{}:{}: {} {}\n", src.path, p.line, p.column, adapter.code, d.message);
+    }
+    for n in notes {
+        out.push_str(&n);
+        out.push('\n');
+    }
+    out
+}
+
+pub fn render(out: &LintOutput, style: Style, verbose: bool, w: &mut dyn Write) -> std::io::Result<()> {
+    if verbose {
+        for (path, why) in &out.skipped {
+            writeln!(w, "skipped {path}: {why}")?;
+        }
+    }
+    for d in &out.diagnostics {
+        write!(w, "{}", render_one(d, &out.sources, style))?;
+        writeln!(w)?;
+    }
+    let c = super::counts(out);
+    let plural = |n: usize, s: &str| if n == 1 { format!("{n} {s}") } else { format!("{n} {s}s") };
+    writeln!(
+        w,
+        "{}, {}, {} in {} ({})",
+        plural(c.errors, "error"),
+        plural(c.warnings, "warning"),
+        plural(c.infos, "info"),
+        plural(out.sources.len(), "file"),
+        plural(out.rules, "rule"),
+    )
+}

@@ -1,0 +1,80 @@
+//! One JSON object per run:
+//! `{"diagnostics":[{"code","check","category","severity","message","file","line","column",
+//! "end_line","end_column","help","related"}],"summary":{"files","rules","errors","warnings","infos"},
+//! "input_errors":[{"file","line","column","message"}]}`.
+//!
+//! Fields may be added, never renamed (conventions.md). Lines and columns are 1-based, columns in
+//! Unicode scalar values; `end_*` is the last character covered.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use crate::diagnostic::Label;
+use crate::lint::LintOutput;
+use crate::source::SourceFile;
+
+fn position(sources: &[SourceFile], l: &Label) -> (String, Value, Value, Value, Value) {
+    match sources.get(l.file) {
+        Some(s) => {
+            let (a, b) = s.span_positions(l.span);
+            (s.path.clone(), json!(a.line), json!(a.column), json!(b.line), json!(b.column))
+        }
+        None => (String::new(), Value::Null, Value::Null, Value::Null, Value::Null),
+    }
+}
+
+pub fn render(out: &LintOutput, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut diags = Vec::with_capacity(out.diagnostics.len());
+    for d in &out.diagnostics {
+        let (file, line, column, end_line, end_column) = position(&out.sources, &d.primary);
+        let related: Vec<Value> = d
+            .secondary
+            .iter()
+            .map(|l| {
+                let (file, line, column, end_line, end_column) = position(&out.sources, l);
+                json!({"file": file, "line": line, "column": column, "end_line": end_line, "end_column": end_column, "message": l.text})
+            })
+            .collect();
+        diags.push(json!({
+            "code": d.code(),
+            "check": d.check.name,
+            "category": d.category().as_str(),
+            "severity": d.severity.as_str(),
+            "message": d.message,
+            "file": file,
+            "line": line,
+            "column": column,
+            "end_line": end_line,
+            "end_column": end_column,
+            "help": d.help,
+            "related": related,
+        }));
+    }
+    let c = super::counts(out);
+    let input_errors: Vec<Value> = out
+        .errors
+        .iter()
+        .map(|e| {
+            json!({
+                "file": e.path,
+                "line": e.position.map(|p| p.line),
+                "column": e.position.map(|p| p.column),
+                "message": e.message,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "diagnostics": diags,
+        "summary": {
+            "files": out.sources.len(),
+            "rules": out.rules,
+            "errors": c.errors,
+            "warnings": c.warnings,
+            "infos": c.infos,
+        },
+        "input_errors": input_errors,
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}

@@ -1,0 +1,486 @@
+//! A YAML node tree that keeps source positions, built from `granit_parser`'s event stream.
+//!
+//! serde-based loaders lose positions and most of them accept duplicate keys; rule extraction needs
+//! the span of every key and scalar, the quoting style of every scalar (to map PromQL positions back
+//! through it), and strictness Prometheus has (duplicate keys refused). So the tree is built here from
+//! events, with the limits a linter fed untrusted files needs:
+//!
+//! - [`MAX_DEPTH`] nested collections (deeper input is refused, not recursed into);
+//! - aliases are expanded into copies, counted against [`MAX_ALIAS_NODES`] (so a billion-laughs file is
+//!   refused instead of exhausting memory);
+//! - duplicate mapping keys are errors, as in yaml.v3, which Prometheus uses;
+//! - merge keys (`<<: *base`) are applied like yaml.v3 does.
+//!
+//! The file-size limit, invalid UTF-8 and binary content are checked before parsing, by
+//! [`check_text`] and the reader in `crate::input`.
+
+use std::collections::HashMap;
+
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span as YSpan, StructureStyle};
+
+use super::FileSpan;
+
+/// Deepest nesting of collections accepted. Rule files need about 6 levels (a PrometheusRule
+/// inside a List about 9); anything near this limit is generated or hostile.
+pub const MAX_DEPTH: usize = 128;
+
+/// Most nodes that aliases in one document may expand to (the document's own nodes are bounded by
+/// the file-size limit).
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// Source bytes of the node: for a scalar its raw text (quotes included), for a collection
+    /// from its first character to its end.
+    pub span: FileSpan,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    /// The decoded value.
+    pub value: String,
+    pub style: ScalarStyle,
+    /// An explicit tag's suffix, e.g. `str` for `!!str` (core-schema resolution needs it).
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+impl Node {
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.kind {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// YAML's null: an empty plain scalar, `~` or `null` (any case yaml.v3 accepts), untagged.
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar(s) if s.is_null())
+    }
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key.as_scalar().is_some_and(|k| k.value == key))
+    }
+    /// A word for error messages: "a mapping", "a sequence", "a string".
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Scalar(s) if s.is_null() => "null",
+            NodeKind::Scalar(_) => "a scalar",
+            NodeKind::Seq(_) => "a sequence",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+}
+
+impl Scalar {
+    pub fn is_null(&self) -> bool {
+        self.style == ScalarStyle::Plain
+            && self.tag.as_deref().is_none_or(|t| t == "null")
+            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+}
+
+/// A YAML text that cannot be read as YAML at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// Byte offset into the parsed text.
+    pub offset: u32,
+    pub message: String,
+}
+
+impl YamlError {
+    fn at(offset: usize, message: impl Into<String>) -> YamlError {
+        YamlError { offset: offset as u32, message: message.into() }
+    }
+}
+
+/// Refuses content that is not text: NUL bytes and other C0 control characters YAML does not allow.
+pub fn check_text(text: &str) -> Result<(), YamlError> {
+    match text.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}')) {
+        Some((i, c)) => Err(YamlError::at(
+            i,
+            format!("binary content: control character U+{:04X} is not allowed in YAML", c as u32),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// One document of a YAML stream; `root` is `None` for an empty document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub root: Option<Node>,
+    /// Where the document starts (its `---` or first node).
+    pub start: u32,
+}
+
+fn offset(m: &serde_saphyr::granit_parser::Marker) -> usize {
+    m.byte_offset().unwrap_or(0)
+}
+
+fn span(sp: &YSpan) -> FileSpan {
+    FileSpan::new(offset(&sp.start) as u32, offset(&sp.end) as u32)
+}
+
+enum Frame {
+    Seq { start: usize, anchor: usize, block: bool, items: Vec<Node> },
+    Map { start: usize, anchor: usize, block: bool, entries: Vec<Entry>, key: Option<Node>, merged: usize },
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    docs: Vec<Document>,
+    doc_start: usize,
+    root: Option<Node>,
+}
+
+fn line_of(text: &str, offset: u32) -> usize {
+    text.as_bytes().iter().take(offset as usize).filter(|b| **b == b'\n').count() + 1
+}
+
+/// Number of nodes in a subtree.
+fn count(n: &Node) -> usize {
+    match &n.kind {
+        NodeKind::Scalar(_) => 1,
+        NodeKind::Seq(s) => 1 + s.iter().map(count).sum::<usize>(),
+        NodeKind::Map(m) => 1 + m.iter().map(|e| count(&e.key) + count(&e.value)).sum::<usize>(),
+    }
+}
+
+impl Builder<'_> {
+    fn charge_alias(&mut self, n: usize, at: usize) -> Result<(), YamlError> {
+        self.nodes += n;
+        if self.nodes > MAX_ALIAS_NODES {
+            return Err(YamlError::at(
+                at,
+                format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame, at: usize) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(YamlError::at(at, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            let n = count(&node);
+            self.anchors.insert(anchor, (node.clone(), n));
+        }
+        self.attach(node)
+    }
+
+    fn attach(&mut self, node: Node) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map { entries, key, merged, .. }) => match key.take() {
+                None => {
+                    *key = Some(node);
+                    Ok(())
+                }
+                Some(k) => {
+                    let is_merge =
+                        matches!(&k.kind, NodeKind::Scalar(s) if s.value == "<<" && s.style == ScalarStyle::Plain);
+                    if is_merge {
+                        return merge(entries, merged, &k, node);
+                    }
+                    if let Some(sk) = k.as_scalar() {
+                        // keys merged in from `<<` may be overridden; explicit duplicates may not
+                        let explicit = entries.len() - *merged;
+                        let (merged_part, explicit_part) = entries.split_at(entries.len() - explicit);
+                        if let Some(first) =
+                            explicit_part.iter().find(|e| e.key.as_scalar().is_some_and(|o| o.value == sk.value))
+                        {
+                            return Err(YamlError::at(
+                                k.span.start as usize,
+                                format!(
+                                    "duplicate key `{}` (first defined on line {})",
+                                    sk.value,
+                                    line_of(self.text, first.key.span.start)
+                                ),
+                            ));
+                        }
+                        if let Some(pos) =
+                            merged_part.iter().position(|e| e.key.as_scalar().is_some_and(|o| o.value == sk.value))
+                        {
+                            entries.remove(pos);
+                            *merged -= 1;
+                        }
+                    }
+                    entries.push(Entry { key: k, value: node });
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+/// Applies a `<<` merge: the merged mapping's keys come first and explicit keys override them.
+fn merge(entries: &mut Vec<Entry>, merged: &mut usize, key: &Node, value: Node) -> Result<(), YamlError> {
+    let sources: Vec<Node> = match value.kind {
+        NodeKind::Map(_) => vec![value],
+        NodeKind::Seq(items) => items,
+        _ => {
+            return Err(YamlError::at(key.span.start as usize, "merge key `<<` needs a mapping or a list of mappings"));
+        }
+    };
+    for src in sources {
+        let NodeKind::Map(m) = src.kind else {
+            return Err(YamlError::at(src.span.start as usize, "merge key `<<` needs a mapping or a list of mappings"));
+        };
+        for e in m {
+            let name = e.key.as_scalar().map(|s| s.value.clone());
+            let exists = entries.iter().any(|o| name.is_some() && o.key.as_scalar().map(|s| &s.value) == name.as_ref());
+            if !exists {
+                entries.insert(*merged, e);
+                *merged += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses a YAML stream into documents.
+pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
+    check_text(text)?;
+    let mut b = Builder {
+        text,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        docs: Vec::new(),
+        doc_start: 0,
+        root: None,
+    };
+    for ev in Parser::new_from_str(text) {
+        let (ev, sp) = ev.map_err(|e| {
+            let mut at = offset(e.marker());
+            // point at the tab itself, not the character after it
+            if e.info().contains("tab") && at > 0 && text.as_bytes().get(at - 1) == Some(&b'\t') {
+                at -= 1;
+            }
+            YamlError::at(at, e.info())
+        })?;
+        let at = offset(&sp.start);
+        match ev {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(..) => {
+                b.doc_start = at;
+                b.anchors.clear();
+                b.nodes = 0;
+            }
+            Event::DocumentEnd => {
+                let root = b.root.take();
+                b.docs.push(Document { root, start: b.doc_start as u32 });
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let tag = tag.map(|t| t.suffix().to_string());
+                let node =
+                    Node { kind: NodeKind::Scalar(Scalar { value: value.into_owned(), style, tag }), span: span(&sp) };
+                b.complete(node, anchor)?;
+            }
+            Event::SequenceStart(style, anchor, _) => {
+                let block = style == StructureStyle::Block;
+                b.open(Frame::Seq { start: at, anchor, block, items: Vec::new() }, at)?
+            }
+            Event::MappingStart(style, anchor, _) => {
+                let block = style == StructureStyle::Block;
+                b.open(Frame::Map { start: at, anchor, block, entries: Vec::new(), key: None, merged: 0 }, at)?
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                // a block collection ends where its last child ends (its end event comes with the
+                // next token, often on a later line); a flow collection at its closing bracket
+                let event_end = offset(&sp.end) as u32;
+                let (node, anchor) = match b.stack.pop() {
+                    Some(Frame::Seq { start, anchor, block, items }) => {
+                        let end = if block { items.last().map_or(start as u32, |n| n.span.end) } else { event_end };
+                        (Node { kind: NodeKind::Seq(items), span: FileSpan::new(start as u32, end) }, anchor)
+                    }
+                    Some(Frame::Map { start, anchor, block, entries, .. }) => {
+                        let end =
+                            if block { entries.last().map_or(start as u32, |e| e.value.span.end) } else { event_end };
+                        (Node { kind: NodeKind::Map(entries), span: FileSpan::new(start as u32, end) }, anchor)
+                    }
+                    None => return Err(YamlError::at(at, "unbalanced collection end")),
+                };
+                b.complete(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let Some(n) = b.anchors.get(&id).map(|a| a.1) else {
+                    return Err(YamlError::at(at, "alias to an unknown anchor"));
+                };
+                b.charge_alias(n, at)?;
+                if let Some((node, _)) = b.anchors.get(&id).cloned() {
+                    b.attach(node)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(b.docs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        parse(text).unwrap().remove(0).root.unwrap()
+    }
+
+    #[test]
+    fn keys_and_values_keep_spans_and_order() {
+        let t = "groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: \"up\"\n";
+        let r = root(t);
+        let g = &r.get("groups").unwrap().as_seq().unwrap()[0];
+        let keys: Vec<_> = g.as_map().unwrap().iter().map(|e| e.key.as_scalar().unwrap().value.clone()).collect();
+        assert_eq!(keys, ["name", "rules"]);
+        let rule = &g.get("rules").unwrap().as_seq().unwrap()[0];
+        let expr = rule.get("expr").unwrap();
+        assert_eq!(&t[expr.span.start as usize..expr.span.end as usize], "\"up\"");
+        assert_eq!(expr.as_scalar().unwrap().style, ScalarStyle::DoubleQuoted);
+        let k = &rule.entry("record").unwrap().key;
+        assert_eq!(&t[k.span.start as usize..k.span.end as usize], "record");
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let t = "rules:\n- alert: A\n  expr: up\n\n# c\n- alert: B\n  expr: x\n";
+        let r = root(t);
+        let rules = r.get("rules").unwrap().as_seq().unwrap();
+        let a = &rules[0];
+        assert_eq!(&t[a.span.start as usize..a.span.end as usize], "alert: A\n  expr: up");
+        let f = parse("a: {x: 1}\n").unwrap().remove(0).root.unwrap();
+        let m = f.get("a").unwrap();
+        assert_eq!(&"a: {x: 1}\n"[m.span.start as usize..m.span.end as usize], "{x: 1}");
+    }
+
+    #[test]
+    fn documents_are_split() {
+        let docs = parse("a: 1\n---\nb: 2\n---\n").unwrap();
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].root.as_ref().unwrap().get("a").is_some());
+        assert!(docs[2].root.is_none() || docs[2].root.as_ref().unwrap().is_null());
+        assert_eq!(docs[1].start as usize, "a: 1\n".len());
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let t = "a: 1\nb: 2\na: 3\n";
+        let e = parse(t).unwrap_err();
+        assert_eq!(e.offset as usize, t.rfind('a').unwrap());
+        assert!(e.message.contains("duplicate key `a`"), "{}", e.message);
+    }
+
+    #[test]
+    fn merge_keys_apply_and_may_be_overridden() {
+        let r = root("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
+        let m = r.get("m").unwrap();
+        assert_eq!(m.get("x").unwrap().as_scalar().unwrap().value, "1");
+        assert_eq!(m.get("y").unwrap().as_scalar().unwrap().value, "3");
+        assert_eq!(m.as_map().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn aliases_are_copied() {
+        let r = root("a: &x [1, 2]\nb: *x\n");
+        assert_eq!(r.get("b").unwrap().as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut t = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            t.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = parse(&t).unwrap_err();
+        assert!(e.message.contains("more than"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursion() {
+        let t = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse(&t).is_err());
+        let mut block = String::new();
+        for i in 0..300 {
+            block.push_str(&" ".repeat(i));
+            block.push_str("k:\n");
+        }
+        assert!(parse(&block).is_err());
+    }
+
+    #[test]
+    fn tabs_as_indentation_are_errors() {
+        let t = "a:\n\tb: 1\n";
+        let e = parse(t).unwrap_err();
+        assert_eq!(e.offset, 3, "{e:?}");
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let e = parse("a: b\0c\n").unwrap_err();
+        assert_eq!(e.offset, 4);
+        assert!(e.message.contains("U+0000"));
+    }
+
+    #[test]
+    fn syntax_errors_have_offsets() {
+        let t = "a: [1, 2\nb: 3\n";
+        let e = parse(t).unwrap_err();
+        assert!(e.offset > 0, "{e:?}");
+    }
+
+    #[test]
+    fn nulls() {
+        let r = root("a:\nb: ~\nc: null\nd: 'null'\ne: !!str null\n");
+        assert!(r.get("a").unwrap().is_null());
+        assert!(r.get("b").unwrap().is_null());
+        assert!(r.get("c").unwrap().is_null());
+        assert!(!r.get("d").unwrap().is_null());
+        assert!(!r.get("e").unwrap().is_null());
+    }
+}
