@@ -18,6 +18,7 @@ pub mod alerts;
 pub mod coverage;
 pub mod gopath;
 pub mod gostr;
+pub mod histo;
 pub mod jsondiff;
 pub mod model;
 pub mod report;

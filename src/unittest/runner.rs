@@ -19,6 +19,7 @@ use crate::template::{AlertTemplateData, QuerySample, SampleValue, TemplateHost}
 
 use super::alerts::{AlertRuleState, Candidate, RuleParams};
 use super::gostr::{engine_labels_string, go_duration, go_duration_ns, labels_string, model_duration, sample_value};
+use super::histo::{self, Histograms, Point};
 use super::model::{self, ExprTest, TestFile, TestGroup};
 use super::rulefiles::{self, LoadOptions, LoadedGroup, LoadedRule, RuleId};
 
@@ -246,6 +247,7 @@ fn setup_failure(text: String, line: usize) -> Failure {
 struct Input {
     series: Vec<(Labels, Vec<(i64, SequenceValue)>)>,
     cursor: Vec<usize>,
+    histograms: Histograms,
 }
 
 /// Parses the group's `input_series` as promtool's synthesised `load` block.
@@ -291,7 +293,7 @@ fn parse_input(tg: &TestGroup, interval: i64) -> Result<Input, (String, usize)> 
         }
     }
     let cursor = vec![0; series.len()];
-    Ok(Input { series, cursor })
+    Ok(Input { series, cursor, histograms: Histograms::default() })
 }
 
 impl Input {
@@ -305,7 +307,11 @@ impl Input {
                 }
                 let r = match v {
                     SequenceValue::Float(f) => storage.append(labels, *t, *f),
-                    _ => storage.append_histogram(labels, *t),
+                    SequenceValue::Histogram(h) => {
+                        self.histograms.insert(labels, *t, (**h).clone());
+                        storage.append_histogram(labels, *t)
+                    }
+                    SequenceValue::Omitted => Ok(()),
                 };
                 *c += 1;
                 r.map_err(|e| e.to_string())?;
@@ -393,7 +399,7 @@ fn run_group(ctx: &FileCtx<'_>, tg: &TestGroup, cov: &mut CoverageData, debug: &
         };
     }
     for t in &tg.promql_expr_test {
-        if let Some(f) = check_expr(ctx, t, &storage) {
+        if let Some(f) = check_expr(ctx, t, &storage, &input.histograms) {
             failures.push(f);
         }
     }
@@ -828,7 +834,7 @@ fn samples_string(list: &[SampleItem]) -> String {
         .join(", ")
 }
 
-fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage) -> Option<Failure> {
+fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histograms) -> Option<Failure> {
     let q = crate::gofmt::quote(&t.expr);
     let when = model_duration(t.eval_time);
     let query_error = |message: String| {
@@ -839,12 +845,35 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage) -> Option<Fail
             detail: Detail::QueryError { expr: t.expr.clone(), eval_time: t.eval_time, message },
         })
     };
-    let got = match promql::parse(&t.expr, ctx.opts.parse_options()) {
+    let expr = match promql::parse(&t.expr, ctx.opts.parse_options()) {
         Err(e) => return query_error(e.to_string()),
-        Ok(e) => match query_vector(ctx.engine, storage, &e, t.eval_time) {
-            Err(e) => return query_error(e),
-            Ok(v) => v,
-        },
+        Ok(e) => e,
+    };
+    let got: Vec<SampleItem> = match ctx.engine.instant(storage, &expr, t.eval_time) {
+        Ok(Value::Vector(v)) => v
+            .into_iter()
+            .map(|s| SampleItem { labels: pairs_of(&s.metric), value: s.f, histogram: String::new() })
+            .collect(),
+        Ok(Value::Scalar { v, .. }) => vec![SampleItem { labels: Vec::new(), value: v, histogram: String::new() }],
+        Ok(_) => return query_error(NOT_VECTOR.into()),
+        Err(e) => {
+            // histogram samples read back by a plain selector are answered without the engine
+            let fallback = if e.is_unsupported() && !hist.is_empty() {
+                histo::select(ctx.engine, storage, hist, &expr, t.eval_time)
+            } else {
+                None
+            };
+            match fallback {
+                Some(points) => points
+                    .into_iter()
+                    .map(|(l, p)| match p {
+                        Point::Float(f) => SampleItem { labels: pairs_of(&l), value: f, histogram: String::new() },
+                        Point::Histogram(h) => SampleItem { labels: pairs_of(&l), value: 0.0, histogram: h },
+                    })
+                    .collect(),
+                None => return query_error(e.to_string()),
+            }
+        }
     };
     let mut exp = Vec::with_capacity(t.exp_samples.len());
     for s in &t.exp_samples {
@@ -872,8 +901,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage) -> Option<Fail
                     ));
                 }
                 Ok(d) => match d.values.first() {
-                    // compared as text: this engine never produces histograms, so it cannot match
-                    Some(SequenceValue::Histogram(_)) => s.histogram.trim().to_string(),
+                    Some(SequenceValue::Histogram(h)) => histo::test_expression(h, &h.counter_reset_hint),
                     _ => {
                         return query_error(format!(
                             "labels {}: expected histogram, got {}",
@@ -886,8 +914,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage) -> Option<Fail
         };
         exp.push(SampleItem { labels, value: s.value, histogram });
     }
-    let mut got: Vec<SampleItem> =
-        got.into_iter().map(|(l, f)| SampleItem { labels: pairs_of(&l), value: f, histogram: String::new() }).collect();
+    let mut got = got;
     exp.sort_by(|a, b| a.labels.cmp(&b.labels));
     got.sort_by(|a, b| a.labels.cmp(&b.labels));
     let fuzzy = ctx.file.fuzzy_compare;
