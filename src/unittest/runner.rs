@@ -301,12 +301,17 @@ impl Input {
     fn load_until(&mut self, storage: &mut Storage, ts: i64) -> Result<(), String> {
         for (i, (labels, samples)) in self.series.iter().enumerate() {
             let Some(c) = self.cursor.get_mut(i) else { continue };
+            // the series id is looked up once per step, not per sample (hashing labels dominates otherwise)
+            let mut id = None;
             while let Some((t, v)) = samples.get(*c) {
                 if *t > ts {
                     break;
                 }
                 let r = match v {
-                    SequenceValue::Float(f) => storage.append(labels, *t, *f),
+                    SequenceValue::Float(f) => {
+                        let id = *id.get_or_insert_with(|| storage.series_id(labels));
+                        storage.append_to(id, *t, *f)
+                    }
                     SequenceValue::Histogram(h) => {
                         self.histograms.insert(labels, *t, (**h).clone());
                         storage.append_histogram(labels, *t)
