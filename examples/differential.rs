@@ -12,9 +12,8 @@
 //!
 //! Exit status 0 only when every comparable case agrees. Cases whose answer contains NaN cannot be
 //! expressed (promtool never matches NaN) and are counted as skipped. Generated expressions avoid
-//! functions whose float results depend on Go's assembly `exp`/`log` (`exp`, `ln`, trigonometry,
-//! fractional powers) and results that depend on promtool's random series order (ties in `topk`, the
-//! series listed in many-to-many errors, the last digits of the `stddev`/`stdvar` aggregations).
+//! results that depend on promtool's random series order (ties in `topk`, the series listed in
+//! many-to-many errors, the last digits of the `stddev`/`stdvar` aggregations).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -188,7 +187,7 @@ fn gen_grouping(rng: &mut Rng) -> String {
 
 fn gen_vector(rng: &mut Rng, depth: u32, t_end: i64) -> String {
     let leaf = depth == 0;
-    let choice = if leaf { rng.below(3) } else { rng.below(16) };
+    let choice = if leaf { rng.below(3) } else { rng.below(18) };
     match choice {
         0 => format!("{}{}", gen_selector(rng), gen_modifiers(rng, t_end)),
         1 | 2 => format!("{}({})", rng.pick(&RANGE_FUNCS), gen_matrix(rng, depth.saturating_sub(1), t_end)),
@@ -255,6 +254,27 @@ fn gen_vector(rng: &mut Rng, depth: u32, t_end: i64) -> String {
         12 => format!("predict_linear({}[10m], {})", gen_selector(rng), rng.below(600)),
         13 => format!("absent({})", rng.pick(&["nonexistent{job=\"x\"}", "temp{job=\"api\"}", "nope"])),
         14 => format!("-{}", gen_vector(rng, depth - 1, t_end)),
+        // Trigonometry and logarithms (ported from Go's math package).
+        17 => {
+            let f = rng.pick(&[
+                "sin", "cos", "tan", "asin", "acos", "atan", "ln", "log2", "log10", "exp", "sinh", "cosh", "tanh",
+                "asinh", "acosh", "atanh",
+            ]);
+            if rng.chance(10) {
+                format!("{} ^ {}", gen_vector(rng, depth - 1, t_end), rng.pick(&["0.5", "1.5", "-0.25", "2.75", "3"]))
+            } else if rng.chance(20) {
+                format!("{} atan2 {}", gen_vector(rng, depth - 1, t_end), gen_scalar(rng, depth - 1, t_end))
+            } else {
+                format!("{f}({} / 50)", gen_vector(rng, depth - 1, t_end))
+            }
+        }
+        // Expressions that may fail, with messages that do not depend on series order.
+        16 => match rng.below(4) {
+            0 => format!("{} + on (job) sum by (job) ({})", gen_selector(rng), gen_vector(rng, depth - 1, t_end)),
+            1 => format!("rate({}[5m]) or {}", gen_selector(rng), gen_vector(rng, depth - 1, t_end)),
+            2 => format!("label_replace({}, \"instance\", \"\", \"instance\", \".*\")", gen_selector(rng)),
+            _ => format!("topk(scalar({}), {})", gen_vector(rng, depth - 1, t_end), gen_selector(rng)),
+        },
         _ => format!("vector({})", gen_scalar(rng, depth - 1, t_end)),
     }
 }
@@ -262,6 +282,31 @@ fn gen_vector(rng: &mut Rng, depth: u32, t_end: i64) -> String {
 /// The generator builds well-typed text by construction; parsing also rejects anything promtool would.
 fn well_typed(e: &str) -> Option<promql::Expr> {
     promql::parse(e, ParseOptions::PROMTOOL).ok()
+}
+
+/// Prometheus's `model.Duration` text of a millisecond duration (`17m`, `1h5m`, `0s`).
+fn go_duration(ms: i64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let mut rest = ms;
+    for (unit, size) in [
+        ("y", 31_536_000_000),
+        ("w", 604_800_000),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+        ("ms", 1),
+    ] {
+        let n = rest / size;
+        if n > 0 {
+            let _ = write!(out, "{n}{unit}");
+            rest -= n * size;
+        }
+    }
+    out
 }
 
 fn yaml_q(s: &str) -> String {
@@ -308,6 +353,9 @@ fn main() -> ExitCode {
     let mut all: Vec<Case> = Vec::new();
     let mut skipped_nan = 0;
     let mut group = 0;
+    // promtool reports a failure as `expr: "<expr>", time: <eval time>`: (expression, time) must identify
+    // one case across the whole file.
+    let mut seen = std::collections::HashSet::new();
     while all.len() < cases {
         group += 1;
         let interval_ms: i64 = *rng.pick(&[15_000, 30_000, 60_000]);
@@ -342,12 +390,11 @@ fn main() -> ExitCode {
         }
         let engine = Engine::new(EngineSettings::promtool(60_000));
         let _ = writeln!(yaml, "  promql_expr_test:");
-        let mut seen = std::collections::HashSet::new();
         let mut n = 0;
         while n < 20 {
             let text = gen_vector(&mut rng, 2, t_end);
             let Some(expr) = well_typed(&text) else { continue };
-            if !seen.insert(text.clone()) {
+            if !seen.insert((text.clone(), t_end)) {
                 continue;
             }
             let result = match engine.instant(&storage, &expr, t_end) {
@@ -383,6 +430,7 @@ fn main() -> ExitCode {
             n += 1;
         }
     }
+    let keep_dir = keep.is_some();
     let dir = keep.unwrap_or_else(|| std::env::temp_dir().join(format!("mlmon-differential-{}", std::process::id())));
     if let Err(e) = std::fs::create_dir_all(&dir) {
         eprintln!("differential: {}: {e}", dir.display());
@@ -403,7 +451,8 @@ fn main() -> ExitCode {
     let report = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     let mut disagree = 0;
     for c in &all {
-        let prefix = format!("expr: {}, time: ", go_quote(&c.expr));
+        let prefix = format!("expr: {}, time: {}", go_quote(&c.expr), go_duration(c.t));
+        let prefix = format!("{prefix},");
         let hit = report.lines().find(|l| l.trim_start().starts_with(&prefix));
         match (&c.result, hit) {
             (Ok(_), None) => {}
@@ -431,18 +480,23 @@ fn main() -> ExitCode {
             }
         }
     }
-    let unexplained = !out.status.success() && disagree == 0;
+    let unexplained = !out.status.success() && disagree == 0 && all.iter().all(|c| c.result.is_ok());
     if unexplained {
         println!("promtool failed without a per-expression report:\n{report}");
     }
+    let errors = all.iter().filter(|c| c.result.is_err()).count();
     println!(
-        "differential: seed {seed}, {} groups, {} cases: {} agree, {} disagree; {} NaN results not comparable",
+        "differential: seed {seed}, {} groups, {} cases ({errors} of them errors): {} agree, {} disagree; {} NaN results not comparable",
         group,
         all.len(),
         all.len() - disagree,
         disagree,
         skipped_nan
     );
-    println!("test file: {}", file.display());
+    if keep_dir {
+        println!("test file: {}", file.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     if disagree > 0 || unexplained { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }

@@ -30,6 +30,8 @@ pub enum Command {
     Checks(crate::cmd::checks::Args),
     /// Show a check's documentation.
     Explain(crate::cmd::explain::Args),
+    /// Exporter schemas: `schema import SOURCE` writes one from a `/metrics` exposition.
+    Schema(crate::cmd::schema::Args),
     /// Run Prometheus promqltest `.test` files against mlmon-lint's PromQL engine.
     Promqltest(crate::cmd::promqltest::Args),
     /// Run promtool rule unit tests (a drop-in for `promtool test rules`), with readable failures
@@ -84,6 +86,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Check(a) => crate::cmd::check::run(a, io),
         Command::Checks(a) => crate::cmd::checks::run(a, io),
         Command::Explain(a) => crate::cmd::explain::run(a, io),
+        Command::Schema(args) => crate::cmd::schema::run(args, io),
         Command::Promqltest(a) => crate::cmd::promqltest::run(&a, io),
         Command::Test(a) => crate::cmd::test::run(a, io),
     }

@@ -18,6 +18,7 @@ pub mod promql;
 pub mod promqltest;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod settings;
 pub mod source;
 pub mod suppress;

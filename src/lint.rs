@@ -17,7 +17,7 @@ use crate::error::InputError;
 use crate::extract::{Extracted, extract};
 use crate::promql::{Expr, ParseError};
 use crate::settings::Settings;
-use crate::source::{FileSpan, SourceFile};
+use crate::source::SourceFile;
 use crate::suppress;
 
 /// One file to lint and the index of the [`Settings`] that apply to it.
@@ -38,18 +38,41 @@ pub struct LintOutput {
     pub skipped: Vec<(String, String)>,
     pub rule_files: usize,
     pub rules: usize,
+    /// Wall-clock time per phase, for `--verbose` and the benchmark.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 type Parsed = Result<Expr, ParseError>;
 
 pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
+    let (schemas, errors) = crate::schema::driver::load_schemas(settings);
+    let mut out = lint_with_schemas(inputs, settings, schemas);
+    out.errors.extend(errors);
+    out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
+    out
+}
+
+/// [`lint`] with the exporter schemas already loaded (`schemas[i]` for `settings[i]`).
+pub fn lint_with_schemas(
+    inputs: Vec<LintInput>,
+    settings: &[Settings],
+    schemas: Vec<crate::schema::Schema>,
+) -> LintOutput {
     let default = Settings::default();
     let settings_of = |i: usize| settings.get(i).unwrap_or(&default);
     let configs: Vec<usize> = inputs.iter().map(|i| i.config).collect();
     let sources: Vec<SourceFile> = inputs.into_iter().map(|i| i.source).collect();
 
+    let mut clock = std::time::Instant::now();
+    let mut timings = Vec::new();
+    let mut lap = |name: &'static str| {
+        let now = std::time::Instant::now();
+        timings.push((name, now - clock));
+        clock = now;
+    };
     let extracted: Vec<Result<Extracted, InputError>> =
         sources.par_iter().enumerate().map(|(id, s)| extract(id, s)).collect();
+    lap("YAML and rule loading");
 
     let mut out = LintOutput::default();
     let mut per_file: Vec<Extracted> = Vec::with_capacity(sources.len());
@@ -66,8 +89,7 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         }
     }
 
-    let mut loader_findings: Vec<Vec<Diagnostic>> =
-        per_file.iter_mut().map(|x| std::mem::take(&mut x.findings)).collect();
+    let loader_findings: Vec<Vec<Diagnostic>> = per_file.iter_mut().map(|x| std::mem::take(&mut x.findings)).collect();
 
     // parse each distinct (expression, options) once
     let mut index: HashMap<(&str, bool), usize> = HashMap::new();
@@ -94,40 +116,67 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         })
         .collect();
     let lookup = |text: &str, exp: bool| index.get(&(text, exp)).and_then(|i| parsed.get(*i));
+    lap("PromQL parsing (distinct expressions)");
 
-    // per-file checks
-    let file_findings: Vec<Vec<Diagnostic>> = per_file
+    // what the schemas and the recording rules say about metrics, per configuration
+    let knowledge = crate::schema::driver::build_knowledge(
+        schemas,
+        settings.len(),
+        &sources,
+        per_file
+            .iter()
+            .enumerate()
+            .map(|(id, x)| (id, &x.rule_files[..], settings_of(configs[id]).experimental_features)),
+        &lookup,
+    );
+
+    // rule checks, in parallel over rules (a single large file is the common benchmark case)
+    let active: Vec<Vec<&dyn Check>> = settings
+        .iter()
+        .chain(std::iter::once(&default))
+        .map(|s| checks::ALL.iter().copied().filter(|c| s.is_enabled(c.meta().code)).collect())
+        .collect();
+    let mut sites: Vec<(usize, &crate::rules::RuleFile, &crate::rules::Group, &crate::rules::Rule)> = Vec::new();
+    for (id, x) in per_file.iter().enumerate() {
+        for rf in &x.rule_files {
+            sites.extend(rf.rules().map(|(g, r)| (id, rf, g, r)));
+        }
+    }
+    let rule_findings: Vec<Vec<Diagnostic>> = sites
         .par_iter()
-        .zip(loader_findings.par_iter_mut())
-        .enumerate()
-        .map(|(id, (x, loaded))| {
-            let s = settings_of(configs[id]);
-            let source = &sources[id];
-            let mut found = std::mem::take(loaded);
-            let active: Vec<&dyn Check> = checks::ALL.iter().copied().filter(|c| s.is_enabled(c.meta().code)).collect();
-            for rf in &x.rule_files {
-                for (g, r) in rf.rules() {
-                    let expr = r.expr.as_ref().filter(|e| !e.value.is_empty());
-                    let parsed = expr.and_then(|e| lookup(&e.value, s.experimental_features));
-                    let ast = parsed.and_then(|p| p.as_ref().ok());
-                    let site = RuleSite::new(source, rf, g, r, ast, &s.options);
-                    if let Some(Err(err)) = parsed {
-                        found.push(checks::promql_syntax::diagnostic(&site, err));
-                    }
-                    if !r.well_formed {
-                        continue;
-                    }
-                    for c in &active {
-                        let mut cx = Ctx::new(c.meta());
-                        c.rule(&mut cx, &site);
-                        found.extend(cx.findings);
-                    }
+        .with_min_len(64)
+        .map(|&(id, rf, g, r)| {
+            let config = configs[id];
+            let s = settings_of(config);
+            let mut found = Vec::new();
+            let expr = r.expr.as_ref().filter(|e| !e.value.is_empty());
+            let parsed = expr.and_then(|e| lookup(&e.value, s.experimental_features));
+            let ast = parsed.and_then(|p| p.as_ref().ok());
+            let mut site = RuleSite::new(&sources[id], rf, g, r, ast, &s.options);
+            if let Some(k) = knowledge.get(config) {
+                site = site.with_knowledge(k);
+            }
+            if let Some(Err(err)) = parsed {
+                found.push(checks::promql_syntax::diagnostic(&site, err));
+            }
+            if r.well_formed {
+                let checks = active.get(config).or(active.last()).map_or(&[][..], Vec::as_slice);
+                for c in checks {
+                    let mut cx = Ctx::new(c.meta());
+                    c.rule(&mut cx, &site);
+                    found.extend(cx.findings);
                 }
             }
             found
         })
         .collect();
-    let mut all: Vec<Diagnostic> = file_findings.into_iter().flatten().collect();
+    let mut all: Vec<Diagnostic> = loader_findings.into_iter().flatten().collect();
+    all.extend(rule_findings.into_iter().flatten());
+
+    // schema files with conflicts join the sources, so that findings can point into them
+    let mut sources = sources;
+    let schema_files = crate::schema::driver::conflict_findings(&knowledge, &mut sources, &mut all);
+    let configs: Vec<usize> = configs.into_iter().chain(schema_files.iter().copied()).collect();
 
     // checks across files
     let sources_ref = &sources;
@@ -142,6 +191,8 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         c.project(&mut cx, &project);
         all.extend(cx.findings);
     }
+
+    lap("checks");
 
     // configuration: drop disabled checks, apply severities
     all.retain(|d| settings_of(configs[d.primary.file]).is_enabled(d.code()));
@@ -159,7 +210,11 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
     let mut kept = Vec::new();
     for (id, diags) in by_file.into_iter().enumerate() {
         let source = &sources[id];
-        let rule_lines: Vec<(u32, u32)> = per_file[id]
+        let Some(extracted) = per_file.get(id) else {
+            kept.extend(diags);
+            continue;
+        };
+        let rule_lines: Vec<(u32, u32)> = extracted
             .rule_files
             .iter()
             .flat_map(|rf| {
@@ -189,6 +244,8 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
     out.diagnostics = kept;
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
     out.sources = sources;
+    lap("suppressions and sorting");
+    out.timings = timings;
     out
 }
 
@@ -207,14 +264,4 @@ fn sort(diags: &mut [Diagnostic], sources: &[SourceFile]) {
             .then(a.message.cmp(&b.message))
             .then(a.primary.span.cmp(&b.primary.span))
     });
-}
-
-/// The file span covering a whole rule (for findings about the rule as a whole, such as a
-/// duplicate): its name, or its start.
-pub fn rule_anchor(site: &RuleSite<'_>) -> FileSpan {
-    if site.rule.name.value.is_empty() {
-        site.span(FileSpan::point(site.rule.span.start))
-    } else {
-        site.text_span(&site.rule.name)
-    }
 }

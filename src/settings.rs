@@ -7,7 +7,8 @@
 //! exclude: [vendor/, "*.generated.yaml"]   # gitignore-style, relative to this file
 //! schema: [schema/exporter.yaml]           # exporter schemas (used by schema checks)
 //! checks:
-//!   disable: [RUL002]           # codes or names
+//!   disable: [RUL002]           # codes or names (all checks are on by default)
+//!   enable: []                  # switched on even if listed in `disable`
 //!   severity: {RUL003: error}   # error | warning | info
 //! ```
 //!
@@ -210,15 +211,21 @@ fn checks_section(source: &SourceFile, v: &Node, s: &mut Settings) -> Result<(),
     let Some(entries) = v.as_map() else {
         return Err(InputError::at(source, v.span, format!("`checks` must be a mapping, found {}", v.kind_name())));
     };
+    let mut enabled = Vec::new();
     for e in entries {
         let key = e.key.as_scalar().map(|k| k.value.as_str()).unwrap_or("");
         match key {
-            "disable" => {
-                for item in e.value.as_seq().unwrap_or(&[]) {
-                    s.disabled.insert(check_code(source, item, "checks.disable")?.code);
-                }
+            "disable" | "enable" => {
                 if e.value.as_seq().is_none() && !e.value.is_null() {
-                    return Err(InputError::at(source, e.value.span, "`checks.disable` must be a list".to_string()));
+                    return Err(InputError::at(source, e.value.span, format!("`checks.{key}` must be a list")));
+                }
+                for item in e.value.as_seq().unwrap_or(&[]) {
+                    let code = check_code(source, item, &format!("checks.{key}"))?.code;
+                    if key == "disable" {
+                        s.disabled.insert(code);
+                    } else {
+                        enabled.push(code);
+                    }
                 }
             }
             "severity" => {
@@ -246,10 +253,14 @@ fn checks_section(source: &SourceFile, v: &Node, s: &mut Settings) -> Result<(),
                 return Err(InputError::at(
                     source,
                     e.key.span,
-                    format!("unknown key `checks.{key}` (known: disable, severity)"),
+                    format!("unknown key `checks.{key}` (known: disable, enable, severity)"),
                 ));
             }
         }
+    }
+    // `enable` wins over `disable`, so a check can be switched back on next to a broad list
+    for code in enabled {
+        s.disabled.remove(code);
     }
     Ok(())
 }
@@ -303,6 +314,8 @@ mod tests {
         assert_eq!(e.position.unwrap().line, 2);
         let e = parse("checks:\n  disabled: [RUL002]\n").unwrap_err();
         assert!(e.message.contains("checks.disabled"), "{e}");
+        let s = parse("checks:\n  disable: [RUL002, RUL003]\n  enable: [record-name-format]\n").unwrap();
+        assert!(s.is_enabled("RUL002") && !s.is_enabled("RUL003"));
         let e = parse("checks:\n  disable: [NOPE01]\n").unwrap_err();
         assert!(e.message.contains("unknown check"), "{e}");
         let e = parse("checks:\n  disable: [PQL001]\n").unwrap_err();

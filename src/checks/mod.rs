@@ -42,6 +42,18 @@ pub mod rule_duplicate;
 pub mod rule_for_interval;
 pub mod rule_record_name;
 pub mod rule_record_name_parts;
+pub mod schema_conflict;
+pub mod schema_counter_compared;
+pub mod schema_histogram_misuse;
+pub mod schema_label_value;
+pub mod schema_never_matching;
+pub mod schema_rate_on_gauge;
+pub mod schema_record_cycle;
+pub mod schema_record_level;
+pub mod schema_template_label;
+pub mod schema_undefined_recorded;
+pub mod schema_unknown_label;
+pub mod schema_unknown_metric;
 pub mod suppress_unused;
 
 /// Everything the CLI, the docs and the config know about a check.
@@ -129,6 +141,9 @@ pub struct RuleSite<'a> {
     pub expr: Option<&'a Expr>,
     pub options: &'a CheckOptions,
     expr_map: OnceCell<Option<EmbeddedText>>,
+    /// The schema and recording-rule outputs of the run (schema checks).
+    pub knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
+    inference: OnceCell<Option<crate::schema::labels::Inference>>,
 }
 
 impl<'a> RuleSite<'a> {
@@ -140,7 +155,33 @@ impl<'a> RuleSite<'a> {
         expr: Option<&'a Expr>,
         options: &'a CheckOptions,
     ) -> Self {
-        RuleSite { source, file, group, rule, expr, options, expr_map: OnceCell::new() }
+        RuleSite {
+            source,
+            file,
+            group,
+            rule,
+            expr,
+            options,
+            expr_map: OnceCell::new(),
+            knowledge: None,
+            inference: OnceCell::new(),
+        }
+    }
+
+    /// Gives the schema checks what the run knows about metrics.
+    pub fn with_knowledge(mut self, k: &'a crate::schema::knowledge::Knowledge) -> Self {
+        self.knowledge = Some(k);
+        self
+    }
+
+    /// The labels of every sub-expression, computed once and shared by the checks.
+    pub fn inference(&self) -> Option<&crate::schema::labels::Inference> {
+        self.inference
+            .get_or_init(|| {
+                let (expr, k) = (self.expr?, self.knowledge?);
+                Some(crate::schema::labels::Inference::run(expr, k))
+            })
+            .as_ref()
     }
 
     pub fn file_id(&self) -> FileId {
@@ -230,12 +271,60 @@ pub static ALL: &[&dyn Check] = &[
     &rule_record_name_parts::RecordNameMismatch,
     &rule_duplicate::DuplicateRule,
     &rule_for_interval::ForShorterThanInterval,
+    &schema_conflict::SchemaConflict,
+    &schema_unknown_metric::UnknownMetric,
+    &schema_undefined_recorded::UndefinedRecorded,
+    &schema_record_cycle::RecordingCycle,
+    &schema_unknown_label::UnknownLabel,
+    &schema_label_value::ImpossibleLabelValue,
+    &schema_histogram_misuse::HistogramMisuse,
+    &schema_rate_on_gauge::RateOnGauge,
+    &schema_counter_compared::CounterCompared,
+    &schema_never_matching::NeverMatching,
+    &schema_template_label::TemplateLabelMissing,
+    &schema_record_level::RecordLevelSchema,
     &suppress_unused::UnusedSuppression,
 ];
 
 /// Looks a check up by code or name (case-insensitive code).
 pub fn find(code_or_name: &str) -> Option<&'static CheckMeta> {
     ALL.iter().map(|c| c.meta()).find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
+/// The exporter schema each example of [`examples`] is linted against: the nearest
+/// ```` ```yaml,schema ```` block before it, if any.
+pub fn example_schemas(meta: &CheckMeta) -> Vec<Option<String>> {
+    let docs = meta.docs_text();
+    let mut out = Vec::new();
+    let mut schema: Option<String> = None;
+    let mut current: Option<(Option<bool>, String)> = None;
+    for line in docs.lines() {
+        match &mut current {
+            None => {
+                if let Some(kind) = line.trim().strip_prefix("```") {
+                    match kind.split(',').nth(1) {
+                        Some("bad") => current = Some((Some(true), String::new())),
+                        Some("good") => current = Some((Some(false), String::new())),
+                        Some("schema") => current = Some((None, String::new())),
+                        _ => {}
+                    }
+                }
+            }
+            Some((kind, text)) => {
+                if line.trim() == "```" {
+                    match kind {
+                        None => schema = Some(std::mem::take(text)),
+                        Some(_) => out.push(schema.clone()),
+                    }
+                    current = None;
+                } else {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The fenced examples of a check's docs: (is_bad, text).
@@ -280,6 +369,20 @@ pub(crate) mod testing {
     pub fn findings(code: &str, yaml: &str) -> Vec<Diagnostic> {
         let settings = Settings::default();
         let out = lint(vec![LintInput { source: SourceFile::new("test.yaml", yaml), config: 0 }], &[settings]);
+        assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);
+        out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
+    }
+
+    /// [`findings`] with an exporter schema given as YAML text (`schema.yaml`).
+    pub fn findings_with_schema(code: &str, yaml: &str, schema: Option<&str>) -> Vec<Diagnostic> {
+        let Some(schema) = schema else { return findings(code, yaml) };
+        let file = crate::schema::SchemaFile::from_yaml("schema.yaml", schema).unwrap();
+        let schema = crate::schema::Schema::merge(vec![file]);
+        let out = crate::lint::lint_with_schemas(
+            vec![LintInput { source: SourceFile::new("test.yaml", yaml), config: 0 }],
+            &[Settings::default()],
+            vec![schema],
+        );
         assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);
         out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
     }
@@ -336,8 +439,10 @@ mod tests {
     fn every_bad_example_triggers_and_every_good_one_does_not() {
         for c in ALL {
             let m = c.meta();
-            for (bad, text) in examples(m) {
-                let found = testing::findings(m.code, &text);
+            let schemas = example_schemas(m);
+            for (i, (bad, text)) in examples(m).into_iter().enumerate() {
+                let schema = schemas.get(i).cloned().flatten();
+                let found = testing::findings_with_schema(m.code, &text, schema.as_deref());
                 if bad {
                     assert!(!found.is_empty(), "{}: bad example raised nothing:\n{text}", m.code);
                 } else {

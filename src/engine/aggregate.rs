@@ -8,7 +8,7 @@
 //! The `match`es keep the shape of Prometheus's `switch` statements so the port reads side by side.
 #![allow(clippy::collapsible_match)]
 
-use std::collections::HashMap;
+use crate::engine::value::FastMap as HashMap;
 
 use crate::engine::EvalError;
 use crate::engine::eval::{Ev, total_samples};
@@ -106,6 +106,23 @@ fn next_value(s: &Series, cursor: &mut usize, ts: i64) -> Option<f64> {
     None
 }
 
+/// The strings that decide a series' group: the grouping labels' values (`by`), or the names and values
+/// of all other labels but `__name__` (`without`). Equal keys ⇔ equal [`grouping_labels`].
+fn group_key<'a>(metric: &'a Labels, without: bool, grouping: &[String]) -> Vec<&'a str> {
+    if without {
+        let mut k = Vec::with_capacity(metric.len() * 2);
+        for l in metric.iter() {
+            if &*l.name != METRIC_NAME && !grouping.iter().any(|g| **g == *l.name) {
+                k.push(&*l.name);
+                k.push(&*l.value);
+            }
+        }
+        k
+    } else {
+        grouping.iter().map(|g| metric.get(g)).collect()
+    }
+}
+
 fn grouping_labels(metric: &Labels, without: bool, grouping: &[String]) -> Labels {
     if without {
         metric.without_and_name(grouping)
@@ -138,7 +155,7 @@ pub(crate) fn eval_aggregate(ev: &mut Ev, a: &Agg) -> Result<Matrix, EvalError> 
         return ev.range_eval(&[&a.expr], None, |v, _, _, out, _| {
             let Some(sv) = v.first() else { return Ok(()) };
             let mut groups: Vec<(Labels, usize)> = Vec::new();
-            let mut index: HashMap<Labels, usize> = HashMap::new();
+            let mut index: HashMap<Labels, usize> = HashMap::default();
             for s in &sv.v {
                 let metric = s.metric.builder().set(&label, &format_go_f(s.f)).labels();
                 let key = grouping_labels(&metric, without, &grouping);
@@ -183,17 +200,19 @@ struct Group {
 
 fn range_eval_agg(ev: &mut Ev, a: &Agg, input: Matrix, mut fp: FParams) -> Result<Matrix, EvalError> {
     let k_op = matches!(a.op, AggregateOp::Topk | AggregateOp::Bottomk | AggregateOp::Limitk | AggregateOp::LimitRatio);
-    let mut group_index: HashMap<Labels, usize> = HashMap::new();
+    // Groups are keyed by the label strings that decide them, without building a label set per series.
+    let mut group_index: HashMap<Vec<&str>, usize> = HashMap::default();
     let mut series_to_group = Vec::with_capacity(input.len());
     let mut result: Matrix = Vec::new();
     for s in &input {
-        let key = grouping_labels(&s.metric, a.without, &a.grouping);
+        let key = group_key(&s.metric, a.without, &a.grouping);
         let idx = match group_index.get(&key) {
             Some(&i) => i,
             None => {
                 let i = group_index.len();
                 if !k_op {
-                    result.push(Series { metric: key.clone(), floats: Vec::new(), drop_name: false });
+                    let metric = grouping_labels(&s.metric, a.without, &a.grouping);
+                    result.push(Series { metric, floats: Vec::new(), drop_name: false });
                 }
                 group_index.insert(key, i);
                 i
@@ -251,7 +270,7 @@ fn range_eval_agg(ev: &mut Ev, a: &Agg, input: Matrix, mut fp: FParams) -> Resul
     let steps: Vec<i64> = (0..ev.num_steps() as i64).map(|k| ev.start + k * ev.interval).collect();
     let instant = ev.start == ev.end;
     let mut k_series: Vec<Series> = Vec::new();
-    let mut k_index: HashMap<Labels, usize> = HashMap::new();
+    let mut k_index: HashMap<Labels, usize> = HashMap::default();
     for &ts in &steps {
         let param = fp.next();
         if k_op {
@@ -586,6 +605,5 @@ fn aggregation_k(
         }
         out.append(&mut g.heap);
     }
-    let _ = METRIC_NAME;
     Ok(out)
 }

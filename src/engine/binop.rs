@@ -1,7 +1,7 @@
 //! Binary operators: scalar/scalar, vector/scalar and vector/vector with `on`/`ignoring`,
 //! `group_left`/`group_right`, `bool`, and the set operators (`engine.go` `VectorBinop`, `VectorAnd`, ...).
 
-use std::collections::{HashMap, HashSet};
+use crate::engine::value::{FastMap as HashMap, FastSet as HashSet};
 
 use crate::engine::EvalError;
 use crate::engine::eval::{Ev, StepVec};
@@ -171,7 +171,7 @@ fn vector_binop(
     }
     let one_to_many = m.card == Cardinality::OneToMany;
     let (lhs, rhs, lhsig, rhsig) = if one_to_many { (r, l, rsig, lsig) } else { (l, r, lsig, rsig) };
-    let mut right: HashMap<&Labels, &Sample> = HashMap::with_capacity(rhs.v.len());
+    let mut right: HashMap<&Labels, &Sample> = HashMap::with_capacity_and_hasher(rhs.v.len(), Default::default());
     for (rs, sig) in rhs.v.iter().zip(rhsig) {
         if let Some(dup) = right.get(sig) {
             let side = if one_to_many { "left" } else { "right" };
@@ -183,7 +183,8 @@ fn vector_binop(
         }
         right.insert(sig, rs);
     }
-    let mut matched: HashMap<&Labels, Option<HashSet<Labels>>> = HashMap::with_capacity(right.len());
+    let mut matched: HashMap<&Labels, Option<HashSet<Labels>>> =
+        HashMap::with_capacity_and_hasher(right.len(), Default::default());
     for (ls, sig) in lhs.v.iter().zip(lhsig) {
         let Some(rs) = right.get(sig) else { continue };
         let (fl, fr) = if one_to_many { (rs.f, ls.f) } else { (ls.f, rs.f) };
@@ -205,7 +206,7 @@ fn vector_binop(
             }
             matched.insert(sig, None);
         } else {
-            let set = matched.entry(sig).or_insert_with(|| Some(HashSet::new()));
+            let set = matched.entry(sig).or_insert_with(|| Some(HashSet::default()));
             if let Some(set) = set {
                 if set.contains(&metric) {
                     return Err(EvalError::new(

@@ -5,7 +5,6 @@
 //! the same queries fail with "query processing would load too many samples into memory".
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use crate::engine::functions;
 use crate::engine::plan::{Node, Subq, VectorSel};
@@ -67,15 +66,19 @@ impl Src<'_> {
         buf.clear();
         match self {
             Src::Stored(s) => {
-                let lo = s.ts.partition_point(|&t| t <= mint);
-                let hi = s.ts.partition_point(|&t| t <= maxt);
-                for i in lo..hi {
-                    let (Some(&t), Some(&f)) = (s.ts.get(i), s.vs.get(i)) else { continue };
-                    if is_histogram_marker(f) {
+                let hi = crate::engine::storage::upper_bound_before(&s.points, s.points.len(), maxt);
+                // Walk back over the window: it is copied below anyway, so this touches no other memory
+                // (a search would probe cache lines outside it).
+                let mut lo = hi;
+                while lo > 0 && s.points.get(lo - 1).is_some_and(|p| p.t > mint) {
+                    lo -= 1;
+                }
+                for p in s.points.get(lo..hi).unwrap_or(&[]) {
+                    if is_histogram_marker(p.f) {
                         return Err(EvalError::native_histograms());
                     }
-                    if !is_stale_nan(f) {
-                        buf.push(FPoint { t, f });
+                    if !is_stale_nan(p.f) {
+                        buf.push(*p);
                     }
                 }
             }
@@ -94,13 +97,25 @@ impl Src<'_> {
 }
 
 pub(crate) fn contains_same_labelset<'x>(it: impl Iterator<Item = &'x Labels>) -> bool {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::engine::value::FastSet::default();
     for l in it {
         if !seen.insert(l) {
             return true;
         }
     }
     false
+}
+
+/// Whether all label sets carry the same `__name__`, `__type__` and `__unit__`.
+fn same_metadata<'x>(mut it: impl Iterator<Item = &'x Labels>) -> bool {
+    let Some(first) = it.next() else { return true };
+    let m0 = first.metadata();
+    // Storage interns label strings, so equal values are usually the same pointer.
+    let same = |a: &str, b: &str| (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b;
+    it.all(|l| {
+        let m = l.metadata();
+        same(m[0], m0[0]) && same(m[1], m0[1]) && same(m[2], m0[2])
+    })
 }
 
 pub(crate) fn dup_labelset_error() -> EvalError {
@@ -142,7 +157,7 @@ impl<'a> Ev<'a> {
             let steps = (end - start) / interval + 1;
             if steps as u64 > self.ctx.settings.max_steps {
                 return Err(EvalError::new(format!(
-                    "query would evaluate {steps} steps, more than the limit of {}",
+                    "subquery would evaluate {steps} steps, more than mlmon-lint's step limit of {}",
                     self.ctx.settings.max_steps
                 )));
             }
@@ -180,7 +195,7 @@ impl<'a> Ev<'a> {
         let mut temp = self.cur;
         let mut out: Vector = Vec::new();
         let mut series: Vec<Series> = Vec::new();
-        let mut index: HashMap<Labels, (usize, i64)> = HashMap::new();
+        let mut index: crate::engine::value::FastMap<Labels, (usize, i64)> = Default::default();
         let instant = self.start == self.end;
         for ts in self.steps() {
             self.cur = temp;
@@ -480,7 +495,11 @@ impl<'a> Ev<'a> {
             self.cur -= window.len() as i64;
             window.clear();
             let labels = src.labels();
-            let metric = if !self.delayed() && drop_name { labels.drop_metadata() } else { labels.clone() };
+            let metric = match (self.delayed() || !drop_name, src) {
+                (true, _) => labels.clone(),
+                (false, Src::Stored(s)) => s.labels_without_metadata.clone(),
+                (false, Src::Computed(s)) => s.metric.drop_metadata(),
+            };
             let mut ss = Series { metric, floats: Vec::new(), drop_name };
             for (step, &ts) in steps.iter().enumerate() {
                 for (j, o) in others.iter().enumerate() {
@@ -551,7 +570,12 @@ impl<'a> Ev<'a> {
             };
             return Ok(vec![Series { metric, floats, drop_name }]);
         }
-        if !self.delayed() && contains_same_labelset(mat.iter().map(|s| &s.metric)) {
+        // Dropping the metadata labels can only make two series equal when their metadata differ.
+        if !self.delayed()
+            && drop_name
+            && !same_metadata(sources.iter().map(|s| s.labels()))
+            && contains_same_labelset(mat.iter().map(|s| &s.metric))
+        {
             return Err(dup_labelset_error());
         }
         Ok(mat)
@@ -590,7 +614,7 @@ pub(crate) fn instant_value(s: &StoredSeries, reft: i64, lookback: i64) -> Resul
     if i == 0 {
         return Ok(None);
     }
-    let (Some(&t), Some(&f)) = (s.ts.get(i - 1), s.vs.get(i - 1)) else { return Ok(None) };
+    let Some(&FPoint { t, f }) = s.points.get(i - 1) else { return Ok(None) };
     if t <= reft - lookback {
         return Ok(None);
     }

@@ -1,7 +1,7 @@
 //! PromQL functions (`functions.go`).
 //!
-//! Two tables: [`call_matrix_fn`] for functions over a range vector (called per series and step with the
-//! window's points) and [`call_vector_fn`] for the others (called per step with the argument vectors).
+//! Two tables: `call_matrix_fn` for functions over a range vector (called per series and step with the
+//! window's points) and `call_vector_fn` for the others (called per step with the argument vectors).
 //! Each function sits under a `// === name(args) -> result ===` banner as in Prometheus's source, and keeps
 //! its float operations in Prometheus's order (rate extrapolation, Kahan sums, regression) so results
 //! agree to the last bit.
@@ -377,28 +377,28 @@ pub(crate) fn call_vector_fn(
         // === floor(vector) -> vector ===
         "floor" => simple(vals, delayed, out, f64::floor),
         // === exp(vector) -> vector ===
-        "exp" => simple(vals, delayed, out, f64::exp),
+        "exp" => simple(vals, delayed, out, gomath::exp),
         // === sqrt(vector) -> vector ===
         "sqrt" => simple(vals, delayed, out, f64::sqrt),
         // === ln(vector) -> vector ===
-        "ln" => simple(vals, delayed, out, f64::ln),
+        "ln" => simple(vals, delayed, out, gomath::ln),
         // === log2(vector) -> vector ===
         "log2" => simple(vals, delayed, out, gomath::log2),
         // === log10(vector) -> vector ===
         "log10" => simple(vals, delayed, out, gomath::log10),
         // === sin(vector) -> vector === (and the other trigonometric functions)
-        "sin" => simple(vals, delayed, out, f64::sin),
-        "cos" => simple(vals, delayed, out, f64::cos),
-        "tan" => simple(vals, delayed, out, f64::tan),
-        "asin" => simple(vals, delayed, out, f64::asin),
-        "acos" => simple(vals, delayed, out, f64::acos),
-        "atan" => simple(vals, delayed, out, f64::atan),
-        "sinh" => simple(vals, delayed, out, f64::sinh),
-        "cosh" => simple(vals, delayed, out, f64::cosh),
-        "tanh" => simple(vals, delayed, out, f64::tanh),
-        "asinh" => simple(vals, delayed, out, f64::asinh),
-        "acosh" => simple(vals, delayed, out, f64::acosh),
-        "atanh" => simple(vals, delayed, out, f64::atanh),
+        "sin" => simple(vals, delayed, out, gomath::sin),
+        "cos" => simple(vals, delayed, out, gomath::cos),
+        "tan" => simple(vals, delayed, out, gomath::tan),
+        "asin" => simple(vals, delayed, out, gomath::asin),
+        "acos" => simple(vals, delayed, out, gomath::acos),
+        "atan" => simple(vals, delayed, out, gomath::atan),
+        "sinh" => simple(vals, delayed, out, gomath::sinh),
+        "cosh" => simple(vals, delayed, out, gomath::cosh),
+        "tanh" => simple(vals, delayed, out, gomath::tanh),
+        "asinh" => simple(vals, delayed, out, gomath::asinh),
+        "acosh" => simple(vals, delayed, out, gomath::acosh),
+        "atanh" => simple(vals, delayed, out, gomath::atanh),
         // === rad(vector) -> vector ===
         "rad" => simple(vals, delayed, out, |v| v * std::f64::consts::PI / 180.0),
         // === deg(vector) -> vector ===
@@ -549,7 +549,7 @@ fn clamp(vals: &[StepVec], min: f64, max: f64, delayed: bool, out: &mut Vector) 
 /// Groups the classic bucket samples of `v` by their labels without `le` (`resetHistograms`).
 fn classic_buckets(ctx: &Ctx, v: Option<&StepVec>) -> Vec<(Labels, Vec<Bucket>)> {
     let mut out: Vec<(Labels, Vec<Bucket>)> = Vec::new();
-    let mut index: std::collections::HashMap<Labels, usize> = std::collections::HashMap::new();
+    let mut index: crate::engine::value::FastMap<Labels, usize> = Default::default();
     let Some(v) = v else { return out };
     let le = ["le".to_string()];
     for s in &v.v {

@@ -1,4 +1,4 @@
-//! Prometheus's label-set hash (`labels.Labels.Hash`: xxhash64 of `name 0xff value 0xff ...`).
+//! Prometheus's label-set hash (`labels.Labels.Hash`: XXH64 of the encoded label set).
 //!
 //! Only `limit_ratio` depends on the exact value (it samples series by hash), but it must select the same
 //! series as Prometheus, so this is XXH64 with seed 0, written out here rather than pulled in as a crate for
@@ -88,14 +88,23 @@ pub fn xxhash64(b: &[u8]) -> u64 {
     h
 }
 
-/// `labels.Labels.Hash()`.
+/// `labels.Labels.Hash()` of Prometheus 3.5's default label representation (`stringlabels`): XXH64 of
+/// the labels encoded as uvarint-length-prefixed name and value, in order. (The older `slicelabels`
+/// build hashed `name 0xff value 0xff ...` instead; promtool 3.5.3 selects series like this one.)
 pub fn labels_hash(l: &Labels) -> u64 {
     let mut b = Vec::with_capacity(128);
+    let put = |s: &str, b: &mut Vec<u8>| {
+        let mut n = s.len() as u64;
+        while n >= 0x80 {
+            b.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        b.push(n as u8);
+        b.extend_from_slice(s.as_bytes());
+    };
     for x in l.iter() {
-        b.extend_from_slice(x.name.as_bytes());
-        b.push(0xff);
-        b.extend_from_slice(x.value.as_bytes());
-        b.push(0xff);
+        put(&x.name, &mut b);
+        put(&x.value, &mut b);
     }
     xxhash64(&b)
 }

@@ -108,12 +108,25 @@ pub fn translate_re2(p: &str) -> String {
 
 /// The ids of the series matching all matchers, in creation order.
 pub fn select(storage: &Storage, matchers: &[Matcher]) -> Vec<usize> {
-    let name_eq = matchers.iter().find(|m| m.name == METRIC_NAME && m.op == MatchOp::Equal);
-    let matches =
-        |id: usize| storage.get(id).is_some_and(|s| matchers.iter().all(|m| m.matches(s.labels.get(&m.name))));
-    match name_eq {
-        Some(m) => storage.ids_with_name(&m.value).iter().copied().filter(|&id| matches(id)).collect(),
-        None => (0..storage.len()).filter(|&id| matches(id)).collect(),
+    select_from(storage, matchers, 0)
+}
+
+/// Like [`select`], only over the series with ids `>= first` (series created since an earlier
+/// selection: ids are creation order, so appending these keeps the result in creation order).
+pub fn select_from(storage: &Storage, matchers: &[Matcher], first: usize) -> Vec<usize> {
+    let name_eq = matchers.iter().position(|m| m.name == METRIC_NAME && m.op == MatchOp::Equal);
+    let matches = |id: usize, skip: Option<usize>| {
+        storage.get(id).is_some_and(|s| {
+            matchers.iter().enumerate().all(|(i, m)| Some(i) == skip || m.matches(s.labels.get(&m.name)))
+        })
+    };
+    match name_eq.and_then(|i| matchers.get(i).map(|m| (i, m))) {
+        Some((i, m)) => {
+            let ids = storage.ids_with_name(&m.value);
+            let start = ids.partition_point(|&id| id < first);
+            ids.get(start..).unwrap_or(&[]).iter().copied().filter(|&id| matches(id, Some(i))).collect()
+        }
+        None => (first..storage.len()).filter(|&id| matches(id, None)).collect(),
     }
 }
 

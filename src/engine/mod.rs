@@ -3,21 +3,29 @@
 //! # Using it
 //!
 //! ```
-//! use mlmon_lint::engine::{Engine, EngineSettings, Storage, Labels, Value};
-//! # fn parse(_: &str) -> mlmon_lint::promql::Expr { unimplemented!() }
+//! use mlmon_lint::engine::{Engine, EngineSettings, Labels, Storage, Value};
+//! use mlmon_lint::promql::{ParseOptions, parse};
+//!
 //! let mut storage = Storage::new();
 //! let series = Labels::from_pairs([("__name__", "up"), ("job", "api")]);
-//! storage.append(&series, 0, 1.0).unwrap();          // timestamps are i64 milliseconds
+//! storage.append(&series, 0, 1.0).unwrap(); // timestamps are i64 milliseconds
 //! let engine = Engine::new(EngineSettings::promtool(60_000)); // promtool: subquery step = eval interval
-//! # if false {
-//! let expr = parse("up == 1");
-//! let value = engine.instant(&storage, &expr, 60_000).unwrap();   // Value::Vector(...)
+//! let expr = parse("up == 1", ParseOptions::PROMTOOL).unwrap();
+//! let Value::Vector(v) = engine.instant(&storage, &expr, 60_000).unwrap() else { panic!() };
+//! assert_eq!(v.len(), 1);
 //! let matrix = engine.range(&storage, &expr, 0, 300_000, 60_000).unwrap();
-//! # }
+//! assert_eq!(matrix[0].floats.len(), 5); // 0..4m: the sample is 5m old at 5m
 //! ```
 //!
 //! * [`Storage`] holds series (created in first-append order, which is the order selectors return them)
 //!   and takes samples incrementally: append input step by step, append recording-rule outputs, query.
+//!   `Storage::append(labels, t, v)` finds or creates the series; for bulk loading, resolve ids once with
+//!   `Storage::series_id` and use `Storage::append_to(id, t, v)`. Appends follow the TSDB head: an older
+//!   timestamp is "out of order sample", the same timestamp with another value "duplicate sample for
+//!   timestamp". `Storage::append_histogram` records a native-histogram sample (not evaluated: reading
+//!   it makes the query [`EvalError::Unsupported`]).
+//! * Series notation (`1+2x3 _ stale`, histogram literals) is parsed by [`parse_series_desc`]; a line
+//!   expanding to more than [`series_notation::DEFAULT_MAX_POINTS`] slots is refused with an error.
 //! * [`Engine::instant`] evaluates at one time (a range evaluation with one step, as in Prometheus) and
 //!   returns a [`Value`]: scalar, vector (in evaluation order), matrix (sorted by labels) or string.
 //! * [`Engine::range`] evaluates from `start` to `end` every `step` and returns a label-sorted matrix.
@@ -28,6 +36,9 @@
 //!   promtool prints and what promqltest's `expect fail msg:` compares. [`EvalError::Unsupported`] marks
 //!   evaluations that need something this engine does not do (native histograms, `info()`): report those
 //!   as unsupported, never as a wrong answer.
+//!
+//! An [`Engine`] caches compiled regexes and, per storage, the series each selector matched (only series
+//! created since are matched again), so keep one engine for a whole test group or rule run.
 //!
 //! Settings ([`EngineSettings`]): lookback delta (5m), the step of subqueries written without one
 //! (promtool: the evaluation interval; promqltest: 1m), delayed `__name__` removal (promtool: off, the
@@ -191,11 +202,17 @@ pub struct Evaluated<T> {
 pub struct Engine {
     pub settings: EngineSettings,
     regexes: Mutex<HashMap<String, Result<Arc<Regex>, String>>>,
+    /// Selector results per storage: a rule evaluated at every step selects the same series again, so
+    /// only series created since the last selection are matched.
+    selections: Mutex<value::FastMap<String, Selection>>,
 }
+
+/// A cached selection: (storage id, storage length when selected, matching series ids).
+type Selection = (u64, usize, Arc<Vec<usize>>);
 
 impl Engine {
     pub fn new(settings: EngineSettings) -> Engine {
-        Engine { settings, regexes: Mutex::new(HashMap::new()) }
+        Engine { settings, regexes: Mutex::new(HashMap::new()), selections: Mutex::new(Default::default()) }
     }
 
     /// `^(?s:pattern)$`, compiled once per engine.
@@ -210,6 +227,43 @@ impl Engine {
         let r = matcher::compile_anchored(pattern).map(Arc::new);
         cache.insert(pattern.to_string(), r.clone());
         r
+    }
+
+    /// The series matching a selector, in creation order, reusing earlier selections on this storage.
+    pub(crate) fn select_cached(
+        &self,
+        storage: &Storage,
+        raw: &[ast::Matcher],
+        compiled: &[matcher::Matcher],
+    ) -> Vec<usize> {
+        let mut key = String::new();
+        for m in raw {
+            key.push_str(&m.name);
+            key.push('\u{0}');
+            key.push_str(m.op.as_str());
+            key.push('\u{0}');
+            key.push_str(&m.value);
+            key.push('\u{1}');
+        }
+        let mut cache = match self.selections.lock() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        let entry = cache.get(&key).filter(|(sid, len, _)| *sid == storage.id() && *len <= storage.len()).cloned();
+        let ids = match entry {
+            Some((_, len, ids)) if len == storage.len() => ids,
+            Some((_, len, ids)) => {
+                let mut v = ids.as_ref().clone();
+                v.extend(matcher::select_from(storage, compiled, len));
+                Arc::new(v)
+            }
+            None => Arc::new(matcher::select(storage, compiled)),
+        };
+        cache.insert(key, (storage.id(), storage.len(), ids.clone()));
+        ids.as_ref().clone()
     }
 
     pub(crate) fn matcher(&self, m: &ast::Matcher) -> Result<matcher::Matcher, EvalError> {

@@ -162,7 +162,7 @@ fn selector(
     for m in &all {
         matchers.push(engine.matcher(m)?);
     }
-    let series = crate::engine::matcher::select(storage, &matchers);
+    let series = engine.select_cached(storage, &all, &matchers);
     Ok(Box::new(VectorSel {
         raw_matchers: all.iter().map(|m| (m.name.clone(), m.op, m.value.clone())).collect(),
         series,

@@ -6,9 +6,11 @@
 //! outputs). Native histogram samples are stored as a marker (`HISTOGRAM_MARKER`): the engine reports an
 //! evaluation that touches one as unsupported rather than computing with it.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::engine::value::{Labels, METRIC_NAME};
+use crate::engine::value::FastMap as HashMap;
+
+use crate::engine::value::{FPoint, Labels, METRIC_NAME};
 
 /// The value stored in place of a native histogram sample.
 pub const HISTOGRAM_MARKER_BITS: u64 = 0x7ff0_0000_0000_0bad;
@@ -21,17 +23,46 @@ pub fn is_histogram_marker(f: f64) -> bool {
 #[derive(Debug, Clone)]
 pub struct StoredSeries {
     pub labels: Labels,
-    /// Sample timestamps (ms), strictly increasing.
-    pub ts: Vec<i64>,
-    /// Sample values; stale markers and histogram markers included.
-    pub vs: Vec<f64>,
+    /// `labels` without `__name__`/`__type__`/`__unit__`, computed once: functions and operators drop
+    /// them on every evaluation in promtool mode.
+    pub labels_without_metadata: Labels,
+    /// Samples by strictly increasing timestamp (ms); stale markers and histogram markers included.
+    /// Timestamps and values are interleaved so that reading a window touches one run of memory.
+    pub points: Vec<FPoint>,
     pub has_histograms: bool,
 }
 
 impl StoredSeries {
     /// Index of the first sample with timestamp > `t`.
     pub fn upper_bound(&self, t: i64) -> usize {
-        self.ts.partition_point(|&x| x <= t)
+        upper_bound_before(&self.points, self.points.len(), t)
+    }
+}
+
+/// Index of the first element of `ts[..end]` that is > `t`, searching backwards from `end` with
+/// exponentially growing steps. Queries read the recent end of series (rule evaluation appends and
+/// queries step by step), so this touches a few hot cache lines where a plain binary search over a
+/// day of samples would miss the cache a dozen times per lookup.
+pub fn upper_bound_before(ts: &[FPoint], end: usize, t: i64) -> usize {
+    let end = end.min(ts.len());
+    let mut hi = end;
+    let mut step = 1;
+    loop {
+        if hi == 0 {
+            return 0;
+        }
+        let probe = hi.saturating_sub(step);
+        match ts.get(probe) {
+            Some(p) if p.t > t => {
+                hi = probe;
+                step *= 2;
+            }
+            _ => {
+                // ts[probe] <= t < ts[hi] (or hi == end): the answer is in (probe, hi].
+                let lo = probe + 1;
+                return lo + ts.get(lo..hi).map_or(0, |s| s.partition_point(|p| p.t <= t));
+            }
+        }
     }
 }
 
@@ -51,18 +82,57 @@ impl std::fmt::Display for AppendError {
     }
 }
 
+static NEXT_STORAGE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The store.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct Storage {
+    /// Distinguishes storages in the engine's selector cache.
+    id: u64,
     series: Vec<StoredSeries>,
     index: HashMap<Labels, usize>,
     by_name: HashMap<String, Vec<usize>>,
     samples: usize,
+    /// Label strings shared by all series (names and common values are stored once, and comparing two
+    /// shared strings is a pointer comparison).
+    strings: crate::engine::value::FastSet<Arc<str>>,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage {
+            id: NEXT_STORAGE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            series: Vec::new(),
+            index: HashMap::default(),
+            by_name: HashMap::default(),
+            samples: 0,
+            strings: Default::default(),
+        }
+    }
+}
+
+impl Clone for Storage {
+    /// A clone is a new storage (it can diverge), with its own identity.
+    fn clone(&self) -> Self {
+        Storage {
+            id: NEXT_STORAGE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            series: self.series.clone(),
+            index: self.index.clone(),
+            by_name: self.by_name.clone(),
+            samples: self.samples,
+            strings: self.strings.clone(),
+        }
+    }
 }
 
 impl Storage {
     pub fn new() -> Storage {
         Storage::default()
+    }
+
+    /// This storage's identity (unique per process).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Number of series.
@@ -85,10 +155,18 @@ impl Storage {
             return id;
         }
         let id = self.series.len();
+        let strings = &mut self.strings;
+        let labels = &labels.map_strings(|s| match strings.get(s) {
+            Some(x) => x.clone(),
+            None => {
+                strings.insert(s.clone());
+                s.clone()
+            }
+        });
         self.series.push(StoredSeries {
             labels: labels.clone(),
-            ts: Vec::new(),
-            vs: Vec::new(),
+            labels_without_metadata: labels.drop_metadata(),
+            points: Vec::new(),
             has_histograms: false,
         });
         self.index.insert(labels.clone(), id);
@@ -133,17 +211,15 @@ impl Storage {
 
     pub fn append_to(&mut self, id: usize, t: i64, v: f64) -> Result<(), AppendError> {
         let Some(s) = self.series.get_mut(id) else { return Ok(()) };
-        if let Some(&last) = s.ts.last() {
-            if t < last {
+        if let Some(last) = s.points.last() {
+            if t < last.t {
                 return Err(AppendError::OutOfOrder);
             }
-            if t == last {
-                let prev = s.vs.last().copied().unwrap_or(0.0);
-                return if prev.to_bits() == v.to_bits() { Ok(()) } else { Err(AppendError::Duplicate) };
+            if t == last.t {
+                return if last.f.to_bits() == v.to_bits() { Ok(()) } else { Err(AppendError::Duplicate) };
             }
         }
-        s.ts.push(t);
-        s.vs.push(v);
+        s.points.push(FPoint { t, f: v });
         self.samples += 1;
         Ok(())
     }
@@ -169,5 +245,16 @@ mod tests {
         assert_eq!(s.get(0).unwrap().upper_bound(10), 2);
         assert_eq!(s.get(0).unwrap().upper_bound(9), 1);
         assert_eq!(s.sample_count(), 3);
+    }
+
+    #[test]
+    fn galloping_search_agrees_with_binary_search() {
+        let ts: Vec<FPoint> = (0..1000).map(|i| FPoint { t: i * 3, f: 0.0 }).collect();
+        for t in -5..3010 {
+            for end in [0, 1, 7, 500, 1000] {
+                let want = ts[..end].partition_point(|p| p.t <= t);
+                assert_eq!(upper_bound_before(&ts, end, t), want, "t={t} end={end}");
+            }
+        }
     }
 }

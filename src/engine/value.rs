@@ -41,6 +41,25 @@ impl Labels {
         Labels(v.into())
     }
 
+    /// The same label set with every string passed through `f` (used to share interned strings).
+    pub fn map_strings(&self, mut f: impl FnMut(&Arc<str>) -> Arc<str>) -> Labels {
+        Labels::from_sorted_vec(self.0.iter().map(|l| Label { name: f(&l.name), value: f(&l.value) }).collect())
+    }
+
+    /// The values of `__name__`, `__type__`, `__unit__` (empty when absent), without string searches.
+    pub fn metadata(&self) -> [&str; 3] {
+        let mut m: [&str; 3] = [""; 3];
+        for l in self.0.iter() {
+            if !l.name.starts_with("__") {
+                continue;
+            }
+            if let Some(i) = METADATA_LABELS.iter().position(|n| *n == &*l.name) {
+                m[i] = &l.value;
+            }
+        }
+        m
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Label> {
         self.0.iter()
     }
@@ -141,11 +160,6 @@ pub fn is_legacy_metric_name(s: &str) -> bool {
         _ => return false,
     }
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-}
-
-/// Whether `s` is a valid label name in 3.x (UTF-8 validation: any non-empty valid UTF-8).
-pub fn is_valid_label_name(s: &str) -> bool {
-    !s.is_empty()
 }
 
 /// Go's `strconv.Quote`: double quotes, `\a\b\f\n\r\t\v\\\"` escapes, `\xNN`/`\uNNNN` for the rest that is not
@@ -358,6 +372,59 @@ pub fn format_go_f(f: f64) -> String {
     // Rust's `Display` for f64 is the shortest round-trip representation without exponent, like Go's 'f', -1.
     format!("{f}")
 }
+
+/// A fast non-cryptographic hasher (the "Fx" hash of rustc) for the engine's maps keyed by label sets:
+/// they are hashed for every series at every step, where SipHash dominated the profile. Inputs are not
+/// adversarial (a test file's own series), so flooding resistance is not needed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            self.add(u64::from_le_bytes(a));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut a = [0u8; 8];
+            a[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(a) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FastBuild = std::hash::BuildHasherDefault<FxHasher>;
+pub type FastMap<K, V> = std::collections::HashMap<K, V, FastBuild>;
+pub type FastSet<K> = std::collections::HashSet<K, FastBuild>;
 
 #[cfg(test)]
 mod tests {

@@ -119,15 +119,15 @@ fn hint(
     samples: &crate::engine::storage::StoredSeries,
     idx: usize,
 ) -> String {
-    let Some(cur) = samples.ts.get(idx).and_then(|t| series.get(t)) else { return String::new() };
+    let Some(cur) = samples.points.get(idx).and_then(|p| series.get(&p.t)) else { return String::new() };
     if cur.counter_reset_hint == "gauge" {
         return "gauge".into();
     }
     let prev = idx
         .checked_sub(1)
-        .filter(|p| samples.vs.get(*p).is_some_and(|v| is_histogram_marker(*v)))
-        .and_then(|p| samples.ts.get(p))
-        .and_then(|t| series.get(t));
+        .and_then(|p| samples.points.get(p))
+        .filter(|p| is_histogram_marker(p.f))
+        .and_then(|p| series.get(&p.t));
     match prev {
         None => String::new(),
         Some(p) if is_reset(p, cur) => "reset".into(),
@@ -180,7 +180,7 @@ pub fn select(
         }
         let idx = s.upper_bound(ref_t);
         let Some(last) = idx.checked_sub(1) else { continue };
-        let (Some(&st), Some(&v)) = (s.ts.get(last), s.vs.get(last)) else { continue };
+        let Some(&crate::engine::FPoint { t: st, f: v }) = s.points.get(last) else { continue };
         if st <= ref_t - lookback || is_stale_nan(v) {
             continue;
         }
