@@ -150,6 +150,11 @@ impl AlertRuleState {
         self.active.values().filter(|a| a.state == State::Firing && a.resolved_at.is_none())
     }
 
+    /// Alerts waiting for `for` to elapse.
+    pub fn pending(&self) -> impl Iterator<Item = &Alert> {
+        self.active.values().filter(|a| a.state == State::Pending)
+    }
+
     pub fn any_firing(&self) -> bool {
         self.firing().next().is_some()
     }

@@ -89,7 +89,7 @@ pub fn failure_body(f: &Failure, color: bool) -> String {
     let p = Paint { on: color };
     let mut s = String::new();
     match &f.detail {
-        Detail::Alerts { exp, got, .. } => {
+        Detail::Alerts { exp, got, pending, .. } => {
             s.push_str(&format!(
                 "  expected {} firing alert{}, got {}\n",
                 exp.len(),
@@ -146,6 +146,14 @@ pub fn failure_body(f: &Failure, color: bool) -> String {
             }
             for l in lines {
                 s.push_str(&l);
+            }
+            for a in pending {
+                s.push_str(&format!(
+                    "  note: {} is pending (active since {}; it fires at {} if its condition keeps holding)\n",
+                    labels(&a.labels),
+                    super::gostr::model_duration(a.active_at),
+                    super::gostr::model_duration(a.fires_at)
+                ));
             }
         }
         Detail::Samples { exp, got, .. } => {
@@ -354,9 +362,14 @@ fn json_failure(path: &str, f: &Failure) -> serde_json::Value {
             .collect()
     };
     let extra = match &f.detail {
-        Detail::Alerts { alertname, eval_time, exp, got } => serde_json::json!({
+        Detail::Alerts { alertname, eval_time, exp, got, pending } => serde_json::json!({
             "kind": "alert", "alertname": alertname, "eval_time": super::gostr::model_duration(*eval_time),
             "expected": alerts(exp), "got": alerts(got),
+            "pending": pending.iter().map(|p| serde_json::json!({
+                "labels": json_pairs(&p.labels),
+                "active_since": super::gostr::model_duration(p.active_at),
+                "fires_at": super::gostr::model_duration(p.fires_at),
+            })).collect::<Vec<_>>(),
         }),
         Detail::Samples { expr, eval_time, exp, got } => serde_json::json!({
             "kind": "samples", "expr": expr, "eval_time": super::gostr::model_duration(*eval_time),

@@ -51,6 +51,15 @@ pub struct AlertItem {
     pub annotations: Pairs,
 }
 
+/// An alert that was pending (not yet firing) when an assertion was checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingAlert {
+    pub labels: Pairs,
+    pub active_at: i64,
+    /// The first evaluation at which it fires if its condition keeps holding.
+    pub fires_at: i64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleItem {
     pub labels: Pairs,
@@ -67,6 +76,8 @@ pub enum Detail {
         eval_time: i64,
         exp: Vec<AlertItem>,
         got: Vec<AlertItem>,
+        /// Alerts of that name pending at the time (invisible to the assertion).
+        pending: Vec<PendingAlert>,
     },
     Samples {
         expr: String,
@@ -395,7 +406,7 @@ fn run_group(ctx: &FileCtx<'_>, tg: &TestGroup, cov: &mut CoverageData, debug: &
             if !(ts <= t && t < ts + step) {
                 break;
             }
-            check_alerts(tg, groups, &states, t, ctx.opts.diff, &mut failures);
+            check_alerts(tg, groups, &states, t, ctx.opts.diff, step, &mut failures);
             curr += 1;
         }
         ts = match ts.checked_add(step) {
@@ -614,10 +625,12 @@ fn check_alerts(
     states: &[Vec<RuleState>],
     t: i64,
     diff: bool,
+    step: i64,
     failures: &mut Vec<Failure>,
 ) {
     for test in tg.alert_rule_test.iter().filter(|a| a.eval_time == t) {
         let mut got = Vec::new();
+        let mut pending = Vec::new();
         for (g, st) in groups.iter().zip(states) {
             for (r, s) in g.rules.iter().zip(st) {
                 if r.kind == RuleKind::Alert && r.name == test.alertname {
@@ -626,6 +639,15 @@ fn check_alerts(
                             .firing()
                             .map(|a| AlertItem { labels: pairs_of(&a.labels), annotations: a.annotations.clone() }),
                     );
+                    pending.extend(s.alerts.pending().map(|a| {
+                        let due = a.active_at + r.for_ms;
+                        let fires_at = if step > 0 {
+                            due.div_euclid(step) * step + if due.rem_euclid(step) > 0 { step } else { 0 }
+                        } else {
+                            due
+                        };
+                        PendingAlert { labels: pairs_of(&a.labels), active_at: a.active_at, fires_at }
+                    }));
                 }
             }
         }
@@ -649,7 +671,13 @@ fn check_alerts(
             failures.push(Failure {
                 text,
                 line: test.line,
-                detail: Detail::Alerts { alertname: test.alertname.clone(), eval_time: test.eval_time, exp, got },
+                detail: Detail::Alerts {
+                    alertname: test.alertname.clone(),
+                    eval_time: test.eval_time,
+                    exp,
+                    got,
+                    pending,
+                },
             });
         }
     }
