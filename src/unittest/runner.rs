@@ -193,17 +193,6 @@ pub fn run_file(path: &str, text: &str, opts: &Options, cov: &mut CoverageData) 
         groups.sort_by_key(|g| order.get(g.name.as_str()).copied().unwrap_or(0));
         groups
     });
-    if let Ok(groups) = &loaded {
-        for r in groups.iter().flat_map(|g| &g.rules) {
-            cov.rules.entry(r.id.clone()).or_insert_with(|| RuleUse {
-                kind: r.kind,
-                name: r.name.clone(),
-                line: r.line,
-                asserted: false,
-                fired: false,
-            });
-        }
-    }
     let settings = EngineSettings {
         delayed_name_removal: opts.delayed_name_removal,
         experimental_functions: opts.experimental_functions,
@@ -364,6 +353,16 @@ fn run_group(ctx: &FileCtx<'_>, tg: &TestGroup, cov: &mut CoverageData, debug: &
             );
             return vec![setup_failure(text, a.line)];
         }
+    }
+    // coverage counts the rules of test groups that ran
+    for r in groups.iter().flat_map(|g| &g.rules) {
+        cov.rules.entry(r.id.clone()).or_insert_with(|| RuleUse {
+            kind: r.kind,
+            name: r.name.clone(),
+            line: r.line,
+            asserted: false,
+            fired: false,
+        });
     }
     record_assertions(ctx, tg, groups, cov);
 
@@ -1008,6 +1007,68 @@ fn debug_dump(ctx: &FileCtx<'_>, max_eval: i64, storage: &Storage, out: &mut Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs a test file written next to a rule file in a fresh temporary directory.
+    fn run_case(name: &str, rules: &str, test: &str) -> FileReport {
+        let dir = std::env::temp_dir().join(format!("mlmon-runner-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("rules.yml"), rules).unwrap();
+        let path = dir.join("t.yml").to_string_lossy().to_string();
+        let rep = run_file(&path, test, &Options::default(), &mut CoverageData::default());
+        let _ = std::fs::remove_dir_all(&dir);
+        rep
+    }
+
+    fn texts(rep: &FileReport) -> Vec<String> {
+        rep.groups.iter().flat_map(|g| g.failures.iter().map(|f| f.text.clone())).collect()
+    }
+
+    #[test]
+    fn lazy_loading_stops_at_the_last_step() {
+        // 30s data, 1m steps, one query at 90s: the 60s sample is the newest loaded (P24)
+        let rep = run_case(
+            "lazy",
+            "groups: []\n",
+            "rule_files: [rules.yml]\ntests:\n  - interval: 30s\n    input_series:\n      - {series: x, values: '0 1 2 3 4'}\n    promql_expr_test:\n      - {expr: x, eval_time: 90s, exp_samples: [{labels: x, value: 2}]}\n",
+        );
+        assert_eq!(texts(&rep), Vec::<String>::new());
+    }
+
+    #[test]
+    fn recording_rules_feed_alerts_and_errors_stop_the_group() {
+        let rules = "groups:\n  - name: g\n    rules:\n      - record: s\n        expr: sum(x)\n      - alert: High\n        expr: s > 1\n        for: 1m\n      - record: dup\n        expr: '{__name__=~\"x|y\"}'\n";
+        let test = "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    input_series:\n      - {series: x, values: '2 2 2 2'}\n      - {series: y, values: '_ _ 1'}\n    alert_rule_test:\n      - {eval_time: 1m, alertname: High, exp_alerts: [{}]}\n      - {eval_time: 3m, alertname: High, exp_alerts: []}\n";
+        let rep = run_case("chain", rules, test);
+        assert_eq!(
+            texts(&rep),
+            [
+                "    rule: dup, time: 2m0s, err: vector contains metrics with the same labelset after applying rule labels"
+            ]
+        );
+    }
+
+    #[test]
+    fn input_ends_at_an_empty_line_as_in_promtools_load_block() {
+        let tg = TestGroup {
+            input_series: vec![
+                model::InputSeries { series: "a".into(), values: "1 2\n".into(), line: 3 },
+                model::InputSeries { series: "b".into(), values: "1".into(), line: 5 },
+            ],
+            ..Default::default()
+        };
+        let input = parse_input(&tg, 60_000).unwrap();
+        assert_eq!(input.series.len(), 1);
+        let tg = TestGroup {
+            input_series: vec![
+                model::InputSeries { series: "a".into(), values: "1".into(), line: 3 },
+                model::InputSeries { series: "b".into(), values: "1 x".into(), line: 5 },
+            ],
+            ..Default::default()
+        };
+        let (e, line) = parse_input(&tg, 60_000).err().unwrap();
+        assert!(e.starts_with("3:5: parse error: "), "{e}");
+        assert_eq!(line, 5);
+    }
 
     #[test]
     fn metric_labels_like_parse_metric() {
