@@ -103,7 +103,9 @@ fn junit_report() {
     assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"));
     assert_eq!(x.matches("<testsuite ").count(), 2);
     assert!(x.contains(&format!("<testsuite name=\"{EXAMPLE}\" tests=\"6\" failures=\"0\"")), "{x}");
-    assert!(x.contains(&format!("<testsuite name=\"{BROKEN}\" tests=\"3\" failures=\"5\"")), "{x}");
+    assert!(x.contains(&format!("<testsuite name=\"{BROKEN}\" tests=\"3\" failures=\"3\"")), "{x}");
+    assert_eq!(x.matches("<failure ").count(), 3);
+    assert!(x.contains("(test group 4% errors never fire) (and 2 more)"), "{x}");
     assert!(
         x.contains("<failure message=\"tests/unittest/broken_high_error_rate.test.yml:19: alert HighErrorRate at 5m"),
         "{x}"

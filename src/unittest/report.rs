@@ -279,9 +279,11 @@ fn xml_escape(s: &str) -> String {
     o
 }
 
-/// JUnit XML: one `<testsuite>` per test file, one `<testcase>` per test group run; a failure's text
-/// is its readable diff, its `message` the first line. File-level errors are a testcase `unknown`
-/// with an `<error>`, as promtool writes them.
+/// JUnit XML: one `<testsuite>` per test file, one `<testcase>` per test group run. A failed group
+/// has one `<failure>`: its text is the readable diff of every failed assertion, its `message` the
+/// first one's heading; `failures` counts failed groups (promtool counts assertions and writes one
+/// element each, which some reporters read only the first of). File-level errors are a testcase
+/// `unknown` with an `<error>`, as promtool writes them.
 pub fn junit(reports: &[FileReport]) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for rep in reports {
@@ -300,7 +302,7 @@ pub fn junit(reports: &[FileReport]) -> String {
             s.push_str("  </testsuite>\n");
             continue;
         }
-        let failures: usize = rep.groups.iter().map(|g| g.failures.len()).sum();
+        let failures = rep.groups.iter().filter(|g| !g.failures.is_empty()).count();
         let time: f64 = rep.groups.iter().fold(0.0, |a, g| a + g.seconds);
         s.push_str(&format!(
             "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\" timestamp=\"{}\">\n",
@@ -313,21 +315,25 @@ pub fn junit(reports: &[FileReport]) -> String {
                 xml_escape(&g.name),
                 g.seconds
             );
-            if g.failures.is_empty() {
+            let Some(first) = g.failures.first() else {
                 s.push_str(&format!("{open}/>\n"));
                 continue;
+            };
+            // one <failure> per test case: several per case are not read by every CI reporter
+            let mut message = failure_title(&rep.path, &g.name, first);
+            if g.failures.len() > 1 {
+                message.push_str(&format!(" (and {} more)", g.failures.len() - 1));
             }
-            s.push_str(&format!("{open}>\n"));
-            for f in &g.failures {
-                let title = failure_title(&rep.path, &g.name, f);
-                let body = format!("{title}\n{}", failure_body(f, false));
-                s.push_str(&format!(
-                    "      <failure message=\"{}\" type=\"AssertionError\">{}</failure>\n",
-                    xml_escape(&title),
-                    xml_escape(&body)
-                ));
-            }
-            s.push_str("    </testcase>\n");
+            let body: Vec<String> = g
+                .failures
+                .iter()
+                .map(|f| format!("{}\n{}", failure_title(&rep.path, &g.name, f), failure_body(f, false)))
+                .collect();
+            s.push_str(&format!(
+                "{open}>\n      <failure message=\"{}\" type=\"AssertionError\">{}</failure>\n    </testcase>\n",
+                xml_escape(&message),
+                xml_escape(&body.join("\n"))
+            ));
         }
         s.push_str("  </testsuite>\n");
     }
