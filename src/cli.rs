@@ -34,6 +34,9 @@ pub enum Command {
     Schema(crate::cmd::schema::Args),
     /// Run Prometheus promqltest `.test` files against mlmon-lint's PromQL engine.
     Promqltest(crate::cmd::promqltest::Args),
+    /// Run promtool rule unit tests (a drop-in for `promtool test rules`), with readable failures
+    /// and coverage.
+    Test(crate::cmd::test::Args),
 }
 
 /// Subcommand names, for deciding whether `check` was left out.
@@ -85,5 +88,6 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Explain(a) => crate::cmd::explain::run(a, io),
         Command::Schema(args) => crate::cmd::schema::run(args, io),
         Command::Promqltest(a) => crate::cmd::promqltest::run(&a, io),
+        Command::Test(a) => crate::cmd::test::run(a, io),
     }
 }

@@ -24,3 +24,4 @@ pub mod settings;
 pub mod source;
 pub mod suppress;
 pub mod template;
+pub mod unittest;

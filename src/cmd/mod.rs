@@ -28,3 +28,4 @@ pub mod check;
 pub mod checks;
 pub mod explain;
 pub mod promqltest;
+pub mod test;
