@@ -13,6 +13,9 @@
 //!
 //! Values are described by [`Arg`], a small model of Go values carrying their Go type names (the
 //! names appear in `%T` and in Go's error markers).
+//!
+//! Not reproduced: `%#v` Go-syntax output beyond strings and numbers, `%p`, and real pointer
+//! values (Go prints addresses of nested pointers; we print a fixed placeholder).
 
 use std::fmt::Write as _;
 
@@ -489,6 +492,8 @@ pub enum Arg {
     Int(i64),
     /// Go `float64`.
     Float(f64),
+    /// Go `complex128`.
+    Complex(f64, f64),
     /// Go `string`.
     Str(String),
     /// A named type whose underlying kind is the inner value's (e.g. `template.HTML` over a
@@ -532,6 +537,7 @@ impl Arg {
             Arg::Bool(_) => "bool".into(),
             Arg::Int(_) => "int".into(),
             Arg::Float(_) => "float64".into(),
+            Arg::Complex(..) => "complex128".into(),
             Arg::Str(_) => "string".into(),
             Arg::Named { ty, .. }
             | Arg::Stringer { ty, .. }
@@ -835,6 +841,19 @@ impl Printer {
         self.pad(&s);
     }
 
+    fn fmt_complex(&mut self, re: f64, im: f64, verb: char, arg: &Arg) {
+        if !matches!(verb, 'v' | 'b' | 'g' | 'G' | 'x' | 'X' | 'f' | 'F' | 'e' | 'E') {
+            return self.bad_verb(verb, arg);
+        }
+        let plus = self.f.plus;
+        self.buf.push('(');
+        self.fmt_float(re, verb, arg);
+        self.f.plus = true;
+        self.fmt_float(im, verb, arg);
+        self.buf.push_str("i)");
+        self.f.plus = plus;
+    }
+
     fn bad_verb(&mut self, verb: char, arg: &Arg) {
         self.buf.push_str("%!");
         self.buf.push(verb);
@@ -869,6 +888,7 @@ impl Printer {
             Arg::Bool(b) => self.fmt_bool(*b, verb, arg),
             Arg::Int(i) => self.fmt_integer(*i, verb, arg),
             Arg::Float(f) => self.fmt_float(*f, verb, arg),
+            Arg::Complex(re, im) => self.fmt_complex(*re, *im, verb, arg),
             Arg::Str(s) => self.fmt_string(s, verb, arg),
             Arg::Named { inner, .. } => match inner.as_ref() {
                 Arg::Bool(b) => self.fmt_bool(*b, verb, arg),

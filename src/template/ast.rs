@@ -52,7 +52,8 @@ pub(crate) struct Number {
     pub int: Option<i64>,
     pub uint: Option<u64>,
     pub float: Option<f64>,
-    pub is_complex: bool,
+    /// Real and imaginary parts of a complex literal (`2i`, `1+2i`).
+    pub complex: Option<(f64, f64)>,
 }
 
 #[derive(Clone, Debug)]

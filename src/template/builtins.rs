@@ -99,7 +99,8 @@ fn length(v: &Value) -> Result<i64, String> {
 
 fn index_arg(index: &Value, cap: usize) -> Result<usize, String> {
     let x = match index {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::NamedInt { value: i, .. } => *i,
+        Value::Byte(b) => i64::from(*b),
         Value::Nil => return Err("cannot index slice/array with nil".into()),
         other => return Err(format!("cannot index slice/array with type {}", other.type_name())),
     };
@@ -127,7 +128,7 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
             Value::String(s) | Value::Html(s) => {
                 let x = index_arg(ix, s.len())?;
                 match s.as_bytes().get(x) {
-                    Some(&b) => Value::Int(i64::from(b)),
+                    Some(&b) => Value::Byte(b),
                     None => return Err("reflect: string index out of range".into()),
                 }
             }
@@ -190,8 +191,7 @@ fn ptr_eq(a: &Value, b: &Value) -> Option<bool> {
     Some(match (a, b) {
         (Value::Sample(x), Value::Sample(y)) => Rc::ptr_eq(x, y),
         (Value::Histogram(x), Value::Histogram(y)) => Rc::ptr_eq(x, y),
-        (Value::Time(x, true), Value::Time(y, true)) => x == y,
-        (Value::Time(x, false), Value::Time(y, false)) => x == y,
+        (Value::TimePtr(x), Value::TimePtr(y)) => Rc::ptr_eq(x, y),
         _ => return None,
     })
 }
@@ -205,6 +205,18 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
     for arg in rest {
         let k2 = arg.basic_kind();
         let truth = if k1 != k2 {
+            if let (Some(x), Some(y)) = (int_of(arg1), int_of(arg)) {
+                // Go compares integers regardless of signedness.
+                if matches!(
+                    (k1, k2),
+                    (Some(BasicKind::Int), Some(BasicKind::Uint)) | (Some(BasicKind::Uint), Some(BasicKind::Int))
+                ) {
+                    if x == y {
+                        return Ok(true);
+                    }
+                    continue;
+                }
+            }
             if !matches!(arg1, Value::Nil) && !matches!(arg, Value::Nil) {
                 return Err(format!("incompatible types for comparison: {} and {}", arg1.type_name(), arg.type_name()));
             }
@@ -212,26 +224,29 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
         } else {
             match (arg1, arg) {
                 (Value::Bool(a), Value::Bool(b)) => a == b,
-                (Value::Int(a), Value::Int(b)) => a == b,
+                (
+                    Value::Int(a) | Value::NamedInt { value: a, .. },
+                    Value::Int(b) | Value::NamedInt { value: b, .. },
+                ) => a == b,
                 (Value::Float(a), Value::Float(b)) => a == b,
+                (Value::Complex(a, b), Value::Complex(c, d)) => a == c && b == d,
+                (Value::Byte(a), Value::Byte(b)) => a == b,
                 (Value::String(a) | Value::Html(a), Value::String(b) | Value::Html(b)) => a == b,
                 _ => {
                     let (n1, n2) = (matches!(arg1, Value::Nil), matches!(arg, Value::Nil));
                     if !n1 && !n2 && kind_name(arg1) != kind_name(arg) {
-                        return Err(format!(
-                            "non-comparable types {}: {}, {}: {}",
-                            show(arg1),
-                            arg1.type_name(),
-                            arg.type_name(),
-                            show(arg)
-                        ));
+                        let args = [arg1.to_arg(), Arg::Str(arg1.type_name()), Arg::Str(arg.type_name()), arg.to_arg()];
+                        return Err(gofmt::sprintf("non-comparable types %s: %v, %s: %v", &args));
                     }
                     if n1 || n2 {
                         n1 == n2
                     } else {
                         match ptr_eq(arg1, arg) {
                             Some(b) => b,
-                            None => return Err(format!("non-comparable type {}: {}", show(arg), arg.type_name())),
+                            None => {
+                                let args = [arg.to_arg(), Arg::Str(arg.type_name())];
+                                return Err(gofmt::sprintf("non-comparable type %s: %v", &args));
+                            }
                         }
                     }
                 }
@@ -248,14 +263,19 @@ fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::StrMap(_) | Value::AnyMap(_) => "map",
         Value::List(_) | Value::Samples(_) => "slice",
-        Value::Data(_) | Value::Time(_, false) => "struct",
-        Value::Sample(_) | Value::Histogram(_) | Value::Time(_, true) => "ptr",
+        Value::Data(_) | Value::Time(_) => "struct",
+        Value::Sample(_) | Value::Histogram(_) | Value::TimePtr(_) => "ptr",
         _ => "basic",
     }
 }
 
-fn show(v: &Value) -> String {
-    gofmt::sprint(&[v.to_arg()])
+/// The integer value of an int- or uint-kind value.
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) | Value::NamedInt { value: i, .. } => Some(*i),
+        Value::Byte(b) => Some(i64::from(*b)),
+        _ => None,
+    }
 }
 
 fn eq2(argv: &[Value]) -> Result<bool, String> {
@@ -277,14 +297,22 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
     const BAD: &str = "invalid type for comparison";
     let k1 = a.basic_kind().ok_or(BAD)?;
     let k2 = b.basic_kind().ok_or(BAD)?;
+    if matches!((k1, k2), (BasicKind::Int, BasicKind::Uint) | (BasicKind::Uint, BasicKind::Int)) {
+        if let (Some(x), Some(y)) = (int_of(a), int_of(b)) {
+            return Ok(x < y);
+        }
+    }
     if k1 != k2 {
         return Err(format!("incompatible types for comparison: {} and {}", a.type_name(), b.type_name()));
     }
     Ok(match (k1, a, b) {
-        (BasicKind::Bool, ..) => return Err(BAD.into()),
-        (_, Value::Int(x), Value::Int(y)) => x < y,
+        (BasicKind::Bool | BasicKind::Complex, ..) => return Err(BAD.into()),
+        (_, Value::Int(x) | Value::NamedInt { value: x, .. }, Value::Int(y) | Value::NamedInt { value: y, .. }) => {
+            x < y
+        }
         (_, Value::Float(x), Value::Float(y)) => x < y,
         (_, Value::String(x) | Value::Html(x), Value::String(y) | Value::Html(y)) => x < y,
+        (_, Value::Byte(x), Value::Byte(y)) => x < y,
         _ => return Err(BAD.into()),
     })
 }
@@ -342,9 +370,11 @@ pub(crate) fn query_escape(s: &str) -> String {
 /// Methods of the values templates can hold (`*time.Time` from `toTime`).
 pub(crate) fn method_sig(recv: &Value, name: &str) -> Option<Sig> {
     match recv {
-        Value::Time(..) => match name {
-            "Unix" | "UnixMilli" | "UnixMicro" | "UnixNano" | "Year" | "YearDay" | "Day" | "Hour" | "Minute"
-            | "Second" | "Nanosecond" | "String" | "UTC" | "IsZero" => Some(Sig { params: &[], variadic: None }),
+        Value::TimePtr(_) | Value::Time(_) => match name {
+            "Unix" | "UnixMilli" | "UnixMicro" | "UnixNano" | "Year" | "YearDay" | "Month" | "Weekday" | "Day"
+            | "Hour" | "Minute" | "Second" | "Nanosecond" | "String" | "UTC" | "IsZero" => {
+                Some(Sig { params: &[], variadic: None })
+            }
             "Format" => Some(Sig { params: &[Param::String], variadic: None }),
             _ => None,
         },
@@ -355,14 +385,15 @@ pub(crate) fn method_sig(recv: &Value, name: &str) -> Option<Sig> {
 
 pub(crate) fn call_method(recv: &Value, name: &str, argv: Vec<Value>) -> Result<Value, String> {
     match recv {
-        Value::Time(t, _) => Ok(time_method(t, name, &argv)),
+        Value::TimePtr(t) => Ok(time_method(t, name, &argv)),
+        Value::Time(t) => Ok(time_method(t, name, &argv)),
         Value::Histogram(h) => Ok(Value::String(h.text.clone())),
         _ => Err(format!("no method {name}")),
     }
 }
 
 fn time_method(t: &GoTime, name: &str, argv: &[Value]) -> Value {
-    let (y, _, d) = t.date();
+    let (y, month, d) = t.date();
     let (h, m, s) = t.clock();
     match name {
         "Unix" => Value::Int(t.secs),
@@ -376,7 +407,17 @@ fn time_method(t: &GoTime, name: &str, argv: &[Value]) -> Value {
         "Minute" => Value::Int(i64::from(m)),
         "Second" => Value::Int(i64::from(s)),
         "Nanosecond" => Value::Int(i64::from(t.nanos)),
-        "UTC" => Value::Time(*t, false),
+        "UTC" => Value::Time(*t),
+        "Month" => Value::NamedInt {
+            ty: "time.Month",
+            value: i64::from(month),
+            text: super::gotime::MONTHS.get(month as usize - 1).copied().unwrap_or(""),
+        },
+        "Weekday" => Value::NamedInt {
+            ty: "time.Weekday",
+            value: t.weekday() as i64,
+            text: super::gotime::DAYS.get(t.weekday()).copied().unwrap_or(""),
+        },
         "IsZero" => Value::Bool(t.secs == -62_135_596_800 && t.nanos == 0),
         "Format" => match argv.first() {
             Some(Value::String(layout)) => Value::String(t.format(layout)),
@@ -421,7 +462,9 @@ mod tests {
     #[test]
     fn index_and_slice() {
         let s = Value::String("héllo".into());
-        assert_eq!(index(&s, &[Value::Int(0)]), Ok(Value::Int(104)));
+        assert_eq!(index(&s, &[Value::Int(0)]), Ok(Value::Byte(104)));
+        assert_eq!(eq(&Value::Byte(104), &[Value::Int(104)]), Ok(true));
+        assert_eq!(lt(&Value::Int(-1), &Value::Byte(0)), Ok(true));
         assert_eq!(index(&s, &[Value::Int(9)]), Err("index out of range: 9".into()));
         assert_eq!(index(&s, &[Value::Int(6)]), Err("reflect: string index out of range".into()));
         assert_eq!(index(&Value::Nil, &[]), Err("index of untyped nil".into()));

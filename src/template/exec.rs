@@ -129,8 +129,14 @@ pub(crate) struct Exec<'t, 'f> {
     vars: Vec<(String, Value)>,
     at: At<'t>,
     depth: usize,
+    steps: u64,
     funcs: &'f mut dyn Funcs,
 }
+
+/// Execution budget. Go has none (a runaway template hangs Prometheus's rule evaluation); we
+/// stop with an error so that `mlmon-lint test` cannot hang or exhaust memory.
+const MAX_STEPS: u64 = 1_000_000;
+const MAX_OUTPUT: usize = 16 << 20;
 
 /// Runs template `name` of `trees` (parsed from `text` as `parse_name`) on `data`.
 pub(crate) fn execute(
@@ -150,6 +156,7 @@ pub(crate) fn execute(
         vars: vec![("$".into(), data.clone())],
         at: At::None,
         depth: 0,
+        steps: 0,
         funcs,
     };
     let Some(root) = trees.get(name) else {
@@ -228,6 +235,10 @@ impl<'t> Exec<'t, '_> {
 
     fn walk(&mut self, dot: &Value, node: &'t Node) -> R<()> {
         self.at(At::Node(node));
+        self.steps += 1;
+        if self.steps > MAX_STEPS || self.out.len() > MAX_OUTPUT {
+            return self.errorf("template execution exceeds mlmon-lint's limits (10^6 steps, 16 MiB of output)");
+        }
         match node {
             Node::Text { text } => {
                 self.out.push_str(text);
@@ -297,29 +308,35 @@ impl<'t> Exec<'t, '_> {
     fn range_inner(&mut self, dot: &Value, b: &'t Branch) -> R<()> {
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let mark = self.vars.len();
-        let items: Vec<(Value, Value)> = match &val {
-            Value::List(l) => l.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), v.clone())).collect(),
+        let items: Box<dyn Iterator<Item = (Value, Value)>> = match &val {
+            Value::List(l) => Box::new(l.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), v.clone()))),
             Value::Samples(s) => {
-                s.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), Value::Sample(v.clone()))).collect()
+                Box::new(s.iter().enumerate().map(|(i, v)| (Value::Int(i as i64), Value::Sample(v.clone()))))
             }
-            Value::StrMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), Value::String(v.clone()))).collect(),
-            Value::AnyMap(m) => m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
-            Value::Int(n) => {
-                if *n < 0 {
-                    return self.errorf(format!("range can't iterate over {n}"));
+            Value::StrMap(m) => Box::new(m.iter().map(|(k, v)| (Value::String(k.clone()), Value::String(v.clone())))),
+            Value::AnyMap(m) => Box::new(m.iter().map(|(k, v)| (Value::String(k.clone()), v.clone()))),
+            Value::Int(_) | Value::NamedInt { .. } | Value::Byte(_) => {
+                // Go ranges over 0..n (nothing for n <= 0), one variable only.
+                if b.pipe.decl.len() > 1 {
+                    let shown = crate::gofmt::sprint(&[val.to_printable_arg()]);
+                    return self.errorf(format!("can't use {shown} to iterate over more than one variable"));
                 }
-                if *n > 0 && b.pipe.decl.len() > 1 {
-                    return self.errorf(format!("can't use {n} to iterate over more than one variable"));
+                match &val {
+                    Value::Byte(n) => Box::new((0..*n).map(|i| (Value::Nil, Value::Byte(i)))),
+                    Value::Int(n) | Value::NamedInt { value: n, .. } => {
+                        Box::new((0..*n).map(|i| (Value::Nil, Value::Int(i))))
+                    }
+                    _ => Box::new(std::iter::empty()),
                 }
-                (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect()
             }
-            Value::Nil => Vec::new(),
+            Value::Nil => Box::new(std::iter::empty()),
             other => {
                 let shown = crate::gofmt::sprint(&[other.to_printable_arg()]);
                 return self.errorf(format!("range can't iterate over {shown}"));
             }
         };
-        if items.is_empty() {
+        let mut items = items.peekable();
+        if items.peek().is_none() {
             if let Some(e) = &b.else_list {
                 return self.walk_list(dot, e);
             }
@@ -445,8 +462,8 @@ impl<'t> Exec<'t, '_> {
         let is_hex_int =
             t.len() > 2 && t.starts_with('0') && matches!(t.as_bytes()[1], b'x' | b'X') && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
-        if num.is_complex {
-            return self.errorf(format!("complex constant {t} is not supported"));
+        if let Some((re, im)) = num.complex {
+            return Ok(Value::Complex(re, im));
         }
         if let Some(f) = num.float {
             if !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
@@ -661,7 +678,13 @@ impl<'t> Exec<'t, '_> {
             builtins::call_method(recv, name, argv)
         } else if is_builtin {
             if name == "call" {
-                let callee = args.first().map(ToString::to_string).unwrap_or_default();
+                // Go names the callee by its node, or by reflect.Value.String() of a piped value.
+                let callee = match (args.first(), argv.first()) {
+                    (Some(a), _) => a.to_string(),
+                    (None, Some(Value::String(s))) => s.clone(),
+                    (None, Some(v)) => format!("<{} Value>", v.type_name()),
+                    (None, None) => String::new(),
+                };
                 builtins::call(&callee, &argv)
             } else {
                 builtins::call_builtin(name, argv)

@@ -20,6 +20,21 @@
 //! ask [`TemplateHost::external_url`], whose default (`None`) reproduces promtool, where both
 //! functions fail with a nil-pointer error.
 //!
+//! For the `test` command, per alerting rule and per result sample (as `rules/alerting.go`):
+//! build the data once (`labels` = the sample's labels, `__name__` included when the expression
+//! kept it; `value` = [`SampleValue::Float`], or [`SampleValue::Histogram`] with Go's
+//! `FloatHistogram.String()` text such as `{count:4, sum:5, (0.5,1]:1, (1,2]:2, (2,4]:1}`), then
+//! call [`expand_alert_template`] with the rule's name for every label and annotation value.
+//! `query` results keep the host's order (promtool's is storage order, effectively random for
+//! several series). For `check`, call [`validate_template`] on every label and annotation of
+//! alerting rules only; promtool reports `label "<key>": <message>` or
+//! `annotation "<key>": <message>`. Functions added after 3.5 (`now`, `toDuration`,
+//! `urlQueryEscape`) are "not defined" there, as in promtool 3.5.3. [`execute_template`] runs
+//! template text without Prometheus's prefix, on any [`Value`].
+//!
+//! Verification: `tests/template_promtool.rs` replays ~700 expansions and ~225 parse results
+//! recorded from promtool 3.5.3 (`tests/template_promtool/oracle.py` re-records them).
+//!
 //! ```
 //! use mlmon_lint::template::{AlertTemplateData, NoQueries, SampleValue, expand_alert_template};
 //! let mut data = AlertTemplateData::new(SampleValue::Float(1234567.5));
@@ -44,10 +59,11 @@
 //!
 //! Known differences from Go, all outside what alert templates normally do: nesting deeper than
 //! [`MAX_DEPTH`] (parentheses, control structures, template recursion) is an error (Go allows
-//! 10000 parentheses and 100000 template calls); complex-number literals parse but do not
-//! execute; printing a `query` result list shows placeholder pointers (Go prints memory
-//! addresses); `time.Time` has only its common methods (`Unix`, `Format`, `Year`, ...);
-//! `sortByLabel` returns a sorted copy (Go sorts in place, visible only through a variable
+//! 10000 parentheses and 100000 template calls); an execution that takes more than a million
+//! steps or writes more than 16 MiB stops with an error (Go would run on); printing a `query`
+//! result list shows placeholder pointers (Go prints memory addresses); `time.Time` has only its
+//! common methods (`Unix`, `Format`, `Year`, `Month`, ...), a histogram value only `Count`, `Sum`
+//! and `String`; `sortByLabel` returns a sorted copy (Go sorts in place, visible only through a variable
 //! holding the same result); Unicode category tables are approximated where Rust's standard
 //! library has none (`unicode.IsPrint`, word breaks in `title`).
 

@@ -136,6 +136,12 @@ impl Parser<'_, '_> {
         })
     }
 
+    /// Like `errorf` (Go's line: the last token read), with the span of `token`, the token the
+    /// message is about.
+    fn errorf_at<T>(&self, token: &Item, msg: impl Into<String>) -> PResult<T> {
+        self.errorf(msg).map_err(|e| ParseError { pos: token.pos, end: token.end.max(token.pos), ..e })
+    }
+
     fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item> {
         let t = self.next_non_space();
         if t.typ != expected {
@@ -527,7 +533,7 @@ impl Parser<'_, '_> {
         Ok(Some(match token.typ {
             ItemType::Identifier => {
                 if !(self.has_func)(&token.val) {
-                    return self.errorf(format!("function {} not defined", crate::gofmt::quote(&token.val)));
+                    return self.errorf_at(&token, format!("function {} not defined", crate::gofmt::quote(&token.val)));
                 }
                 Operand::Identifier { pos, name: token.val }
             }
@@ -537,7 +543,7 @@ impl Parser<'_, '_> {
                 let v = new_variable(pos, &token.val);
                 if !v.ident.first().is_some_and(|name| self.vars.contains(name)) {
                     let name = v.ident.first().cloned().unwrap_or_default();
-                    return self.errorf(format!("undefined variable {}", crate::gofmt::quote(&name)));
+                    return self.errorf_at(&token, format!("undefined variable {}", crate::gofmt::quote(&name)));
                 }
                 Operand::Variable(v)
             }
@@ -545,7 +551,7 @@ impl Parser<'_, '_> {
             ItemType::Bool => Operand::Bool { pos, value: token.val == "true" },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => match new_number(&token.val, token.typ) {
                 Ok(num) => Operand::Number { pos, num },
-                Err(e) => return self.errorf(e),
+                Err(e) => return self.errorf_at(&token, e),
             },
             ItemType::LeftParen => {
                 self.enter()?;
@@ -555,7 +561,7 @@ impl Parser<'_, '_> {
             }
             ItemType::String | ItemType::RawString => match unquote(&token.val) {
                 Some(text) => Operand::String { pos, quoted: token.val, text },
-                None => return self.errorf("invalid syntax"),
+                None => return self.errorf_at(&token, "invalid syntax"),
             },
             _ => {
                 self.backup();
@@ -716,7 +722,7 @@ fn float_is_uint(f: f64) -> bool {
 
 /// Go's `parse.newNumber`.
 fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
-    let mut n = Number { text: text.to_string(), int: None, uint: None, float: None, is_complex: false };
+    let mut n = Number { text: text.to_string(), int: None, uint: None, float: None, complex: None };
     if typ == ItemType::CharConstant {
         let inner = text.get(1..).unwrap_or("");
         let Some((bytes, tail)) = unquote_char(inner, '\'') else {
@@ -737,7 +743,7 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
     }
     if let Some(im) = text.strip_suffix('i') {
         if let Ok(f) = crate::gofmt::parse_float(im) {
-            n.is_complex = true;
+            n.complex = Some((0.0, f));
             if f == 0.0 {
                 n.float = Some(0.0);
                 n.int = Some(0);
@@ -798,7 +804,7 @@ fn complex_number(mut n: Number) -> Result<Number, String> {
         crate::gofmt::parse_float(re).map_err(|_| format!("illegal number syntax: {}", crate::gofmt::quote(&text)))?;
     let im =
         crate::gofmt::parse_float(im).map_err(|_| format!("illegal number syntax: {}", crate::gofmt::quote(&text)))?;
-    n.is_complex = true;
+    n.complex = Some((re, im));
     if im == 0.0 {
         n.float = Some(re);
         if float_is_int(re) {

@@ -157,7 +157,7 @@ impl Funcs for PromFuncs<'_> {
                 }
             }
             "toTime" => match float_to_time(convert_to_float(a.first())?) {
-                Ok(t) => Value::Time(t, true),
+                Ok(t) => Value::TimePtr(Rc::new(t)),
                 Err(e) => return Err(e.unwrap_or_else(|| "value is NaN or Inf".into())),
             },
             "pathPrefix" => match self.host.external_url() {

@@ -49,8 +49,12 @@ pub enum Value {
     Bool(bool),
     /// Go `int`.
     Int(i64),
+    /// Go `uint8` (a byte of a string, from `index`).
+    Byte(u8),
     /// Go `float64`.
     Float(f64),
+    /// Go `complex128` (only from complex literals).
+    Complex(f64, f64),
     String(String),
     /// `html/template.HTML` (what `safeHtml` returns).
     Html(String),
@@ -66,8 +70,16 @@ pub enum Value {
     Samples(Rc<Vec<Rc<Sample>>>),
     /// `*template.sample`.
     Sample(Rc<Sample>),
-    /// `*time.Time` (from `toTime`), or `time.Time` from its methods.
-    Time(GoTime, bool),
+    /// `*time.Time` (from `toTime`; pointers compare by identity, as in Go).
+    TimePtr(Rc<GoTime>),
+    /// `time.Time` (from its `UTC` method).
+    Time(GoTime),
+    /// A named integer type with a `String` method (`time.Month`, `time.Weekday`).
+    NamedInt {
+        ty: &'static str,
+        value: i64,
+        text: &'static str,
+    },
     /// `*histogram.FloatHistogram`.
     Histogram(Rc<HistogramValue>),
 }
@@ -77,7 +89,9 @@ pub enum Value {
 pub(crate) enum BasicKind {
     Bool,
     Int,
+    Uint,
     Float,
+    Complex,
     String,
 }
 
@@ -88,7 +102,9 @@ impl Value {
             Value::Nil => "<nil>",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Byte(_) => "uint8",
             Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
             Value::String(_) => "string",
             Value::Html(_) => "template.HTML",
             Value::StrMap(_) => "map[string]string",
@@ -97,8 +113,9 @@ impl Value {
             Value::Data(_) => DATA_TYPE,
             Value::Samples(_) => QUERY_RESULT,
             Value::Sample(_) => SAMPLE_PTR,
-            Value::Time(_, true) => "*time.Time",
-            Value::Time(_, false) => "time.Time",
+            Value::TimePtr(_) => "*time.Time",
+            Value::Time(_) => "time.Time",
+            Value::NamedInt { ty, .. } => ty,
             Value::Histogram(_) => "*histogram.FloatHistogram",
         }
         .to_string()
@@ -108,7 +125,7 @@ impl Value {
     pub(crate) fn indirect_type_name(&self) -> String {
         match self {
             Value::Sample(_) => "template.sample".into(),
-            Value::Time(..) => "time.Time".into(),
+            Value::TimePtr(_) => "time.Time".into(),
             Value::Histogram(_) => "histogram.FloatHistogram".into(),
             other => other.type_name(),
         }
@@ -117,8 +134,10 @@ impl Value {
     pub(crate) fn basic_kind(&self) -> Option<BasicKind> {
         match self {
             Value::Bool(_) => Some(BasicKind::Bool),
-            Value::Int(_) => Some(BasicKind::Int),
+            Value::Int(_) | Value::NamedInt { .. } => Some(BasicKind::Int),
+            Value::Byte(_) => Some(BasicKind::Uint),
             Value::Float(_) => Some(BasicKind::Float),
+            Value::Complex(..) => Some(BasicKind::Complex),
             Value::String(_) | Value::Html(_) => Some(BasicKind::String),
             _ => None,
         }
@@ -129,14 +148,16 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i) | Value::NamedInt { value: i, .. } => *i != 0,
+            Value::Byte(b) => *b != 0,
             Value::Float(f) => *f != 0.0,
+            Value::Complex(re, im) => *re != 0.0 || *im != 0.0,
             Value::String(s) | Value::Html(s) => !s.is_empty(),
             Value::StrMap(m) => !m.is_empty(),
             Value::AnyMap(m) => !m.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Samples(s) => !s.is_empty(),
-            Value::Data(_) | Value::Sample(_) | Value::Time(..) | Value::Histogram(_) => true,
+            Value::Data(_) | Value::Sample(_) | Value::TimePtr(_) | Value::Time(_) | Value::Histogram(_) => true,
         }
     }
 
@@ -146,7 +167,9 @@ impl Value {
             Value::Nil => Arg::Nil,
             Value::Bool(b) => Arg::Bool(*b),
             Value::Int(i) => Arg::Int(*i),
+            Value::Byte(b) => Arg::Named { ty: "uint8".into(), inner: Box::new(Arg::Int(i64::from(*b))) },
             Value::Float(f) => Arg::Float(*f),
+            Value::Complex(re, im) => Arg::Complex(*re, *im),
             Value::String(s) => Arg::Str(s.clone()),
             Value::Html(s) => Arg::Named { ty: "template.HTML".into(), inner: Box::new(Arg::Str(s.clone())) },
             Value::StrMap(m) => str_map_arg(m),
@@ -169,15 +192,17 @@ impl Value {
                 items: s.iter().map(|x| Value::Sample(x.clone()).to_arg()).collect(),
             },
             Value::Sample(s) => Arg::Pointer { ty: SAMPLE_PTR.into(), target: Box::new(sample_struct(s)) },
-            Value::Time(t, ptr) => Arg::Stringer {
+            Value::TimePtr(t) => Arg::Stringer {
                 ty: self.type_name(),
                 text: t.to_string(),
-                raw: Box::new(if *ptr {
-                    Arg::Pointer { ty: "*time.Time".into(), target: Box::new(time_struct(t)) }
-                } else {
-                    time_struct(t)
-                }),
+                raw: Box::new(Arg::Pointer { ty: "*time.Time".into(), target: Box::new(time_struct(t)) }),
             },
+            Value::Time(t) => {
+                Arg::Stringer { ty: self.type_name(), text: t.to_string(), raw: Box::new(time_struct(t)) }
+            }
+            Value::NamedInt { ty, value, text } => {
+                Arg::Stringer { ty: ty.to_string(), text: text.to_string(), raw: Box::new(Arg::Int(*value)) }
+            }
             Value::Histogram(h) => Arg::Stringer {
                 ty: self.type_name(),
                 text: h.text.clone(),
@@ -210,10 +235,11 @@ fn sample_struct(s: &Sample) -> Arg {
     Arg::Struct { ty: "template.sample".into(), fields: vec![str_map_arg(&s.labels), s.value.to_arg()] }
 }
 
+/// time.Time's private fields as `%d` shows them: wall (the nanoseconds, no monotonic
+/// reading), ext (seconds since year 1), loc (nil for UTC).
 fn time_struct(t: &GoTime) -> Arg {
-    // Go would show time.Time's private fields (wall, ext, loc); only their count is kept.
     Arg::Struct {
         ty: "time.Time".into(),
-        fields: vec![Arg::Int(t.secs), Arg::Int(i64::from(t.nanos)), Arg::Str("UTC".into())],
+        fields: vec![Arg::Int(i64::from(t.nanos)), Arg::Int(t.secs.saturating_add(62_135_596_800)), Arg::Int(0)],
     }
 }
