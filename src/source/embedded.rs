@@ -1,8 +1,9 @@
 //! Text embedded in a file under some quoting: a decoded string plus, for each of its bytes, the
 //! range of source bytes it came from.
 //!
-//! PromQL lives in YAML scalars (plain, quoted, `|` and `>` blocks), in JSON strings (later: dashboards)
-//! and, through ConfigMaps, in YAML inside a YAML string. A parser sees the *decoded* text; a user
+//! PromQL lives in YAML scalars (plain, quoted, `|` and `>` blocks), in JSON strings (dashboards),
+//! through ConfigMaps in YAML or JSON inside a YAML string, and in dashboard queries with template
+//! variables substituted ([`MapBuilder`]). A parser sees the *decoded* text; a user
 //! needs the position in the *file*. This is pint's `PositionRanges` idea: walk the raw source the way
 //! the quoting style decodes it, and record where every decoded byte came from.
 //!
@@ -92,6 +93,32 @@ impl EmbeddedText {
         EmbeddedText { text: self.text.clone(), starts, ends, whole, exact: self.exact && outer.exact }
     }
 
+    /// The decoded value of a JSON string and its map, rebuilt from its raw source (`src[span]`,
+    /// quotes included) and checked against `value`, the parser's decoding. Each escape (`\"`,
+    /// `\n`, `\u00e9`, a surrogate pair) maps to all of its source characters.
+    pub fn from_json_string(src: &str, span: FileSpan, value: &str) -> EmbeddedText {
+        let (start, end) = (span.start as usize + 1, (span.end as usize).saturating_sub(1));
+        let Some(body) = src.get(start..end.max(start)) else { return EmbeddedText::coarse(value, span) };
+        let mut out = Emitter::default();
+        let mut i = 0;
+        while let Some(c) = body.get(i..).and_then(|r| r.chars().next()) {
+            let at = start + i;
+            if c == '\\' {
+                match super::json::decode_escape(src, at) {
+                    Some((d, len)) => {
+                        out.push(d, at, at + len);
+                        i += len;
+                    }
+                    None => return EmbeddedText::coarse(value, span),
+                }
+            } else {
+                out.push(c, at, at + c.len_utf8());
+                i += c.len_utf8();
+            }
+        }
+        out.finish(value, span)
+    }
+
     /// The decoded value of a YAML scalar and its map, rebuilt from the scalar's raw source
     /// (`src[span]`, as the YAML parser reported it) and checked against `value`, the parser's
     /// decoding.
@@ -114,8 +141,42 @@ impl EmbeddedText {
     }
 }
 
-/// Collects decoded characters with their source ranges.
+/// Builds a map piece by piece, for text assembled from parts of another (a dashboard query with
+/// its template variables substituted: copied text maps character by character, a substituted
+/// value maps as a whole to the variable reference it replaced).
 #[derive(Default)]
+pub struct MapBuilder {
+    out: Emitter,
+}
+
+impl MapBuilder {
+    /// Appends `s`, copied from `offset` onwards: each character maps to itself.
+    pub fn copied(&mut self, s: &str, offset: u32) {
+        for (i, c) in s.char_indices() {
+            let at = offset as usize + i;
+            self.out.push(c, at, at + c.len_utf8());
+        }
+    }
+
+    /// Appends `s`, every byte of which maps to `from` (the text it replaces).
+    pub fn replaced(&mut self, s: &str, from: FileSpan) {
+        for c in s.chars() {
+            self.out.push(c, from.start as usize, from.end as usize);
+        }
+    }
+
+    /// The text built so far.
+    pub fn text(&self) -> &str {
+        &self.out.text
+    }
+
+    pub fn finish(self, whole: FileSpan) -> EmbeddedText {
+        EmbeddedText { text: self.out.text, starts: self.out.starts, ends: self.out.ends, whole, exact: true }
+    }
+}
+
+/// Collects decoded characters with their source ranges.
+#[derive(Default, Clone)]
 struct Emitter {
     text: String,
     starts: Vec<u32>,
