@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod checks;
 pub mod cli;
 pub mod cmd;
+pub mod dashboard;
 pub mod diagnostic;
 pub mod error;
 pub mod extract;

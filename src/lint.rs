@@ -1,9 +1,12 @@
 //! The lint driver: files in, sorted findings out.
 //!
-//! 1. extract every file in parallel (YAML → rule files + loader findings);
-//! 2. parse every distinct expression once, in parallel (rule files repeat expressions a lot:
+//! 1. extract every file in parallel (YAML → rule files + loader findings; JSON and manifests →
+//!    dashboards with their queries expanded);
+//! 2. parse every distinct rule expression once, in parallel (rule files repeat expressions a lot:
 //!    the corpus has 7,907 rules but 6,404 distinct expressions);
-//! 3. run the rule checks per file in parallel, then the checks that look across files;
+//! 3. run the rule and expression checks per file in parallel (dashboard queries are parsed and
+//!    checked there, against what the run's rule files record), then the checks that look across
+//!    files;
 //! 4. apply configuration (disabled checks, severities) and suppression comments;
 //! 5. sort by file, line, column, code, so output is identical from run to run.
 
@@ -11,7 +14,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::checks::{self, Check, Ctx, ProjectSite, RuleSite};
+use crate::checks::{self, Check, Ctx, ExprOrigin, ExprSite, ProjectSite, RuleSite, RunFacts};
 use crate::diagnostic::Diagnostic;
 use crate::error::InputError;
 use crate::extract::{Extracted, extract};
@@ -38,6 +41,8 @@ pub struct LintOutput {
     pub skipped: Vec<(String, String)>,
     pub rule_files: usize,
     pub rules: usize,
+    /// What each dashboard held and how much of it parsed, in file order.
+    pub dashboards: Vec<crate::dashboard::Stats>,
 }
 
 type Parsed = Result<Expr, ParseError>;
@@ -94,9 +99,10 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         })
         .collect();
     let lookup = |text: &str, exp: bool| index.get(&(text, exp)).and_then(|i| parsed.get(*i));
+    let facts = run_facts(&per_file);
 
     // per-file checks
-    let file_findings: Vec<Vec<Diagnostic>> = per_file
+    let file_findings: Vec<(Vec<Diagnostic>, Vec<crate::dashboard::Stats>)> = per_file
         .par_iter()
         .zip(loader_findings.par_iter_mut())
         .enumerate()
@@ -117,17 +123,38 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
                     if !r.well_formed {
                         continue;
                     }
+                    let expr_site = ast.zip(expr).map(|(ast, e)| ExprSite {
+                        source,
+                        expr: ast,
+                        text: &e.value,
+                        options: &s.options,
+                        facts: &facts,
+                        origin: ExprOrigin::Rule(&site),
+                    });
                     for c in &active {
                         let mut cx = Ctx::new(c.meta());
                         c.rule(&mut cx, &site);
+                        if let Some(es) = &expr_site {
+                            c.expr(&mut cx, es);
+                        }
                         found.extend(cx.findings);
                     }
                 }
             }
-            found
+            let mut stats = Vec::with_capacity(x.dashboards.len());
+            for d in &x.dashboards {
+                let (f, st) = crate::dashboard::check::lint(d, source, s, &active, &facts);
+                found.extend(f);
+                stats.push(st);
+            }
+            (found, stats)
         })
         .collect();
-    let mut all: Vec<Diagnostic> = file_findings.into_iter().flatten().collect();
+    let mut all: Vec<Diagnostic> = Vec::new();
+    for (f, st) in file_findings {
+        all.extend(f);
+        out.dashboards.extend(st);
+    }
 
     // checks across files
     let sources_ref = &sources;
@@ -190,6 +217,25 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
     out.sources = sources;
     out
+}
+
+/// What the checks of one file need to know about the others.
+fn run_facts(per_file: &[Extracted]) -> RunFacts {
+    let mut facts = RunFacts::default();
+    for x in per_file {
+        facts.rule_files += x.rule_files.len();
+        for rf in &x.rule_files {
+            for (_, r) in rf.rules() {
+                if r.kind == crate::rules::RuleKind::Record && !r.name.value.is_empty() {
+                    facts.recorded.entry(r.name.value.clone()).or_insert((rf.file, rf.to_file(r.name.span)));
+                }
+            }
+        }
+        for d in &x.dashboards {
+            facts.library_panels.extend(d.library_defs.iter().cloned());
+        }
+    }
+    facts
 }
 
 /// File path, then line, column, code, then message (for full determinism).

@@ -9,7 +9,7 @@
 //! - `PQL0xx`: PromQL expressions (`PQL001` is the parse error, also `invalid`).
 //! - `RUL0xx`: rule structure and the relation between a rule and its expression.
 //! - `SCH0xx`: reserved for checks against an exporter schema.
-//! - `DSH0xx`: reserved for dashboard checks.
+//! - `DSH0xx`: Grafana dashboards (queries in their context, panels, the dashboard's JSON).
 //! - `SUP0xx`: suppression comments themselves.
 //!
 //! # Shape of a check file
@@ -180,6 +180,91 @@ impl<'a> RuleSite<'a> {
     }
 }
 
+/// What the whole run knows that checks of one expression need: the series its recording rules
+/// produce, and the library panels its files hold.
+#[derive(Debug, Default)]
+pub struct RunFacts {
+    /// Every name a recording rule of the run records, with the file and span of its `record`.
+    pub recorded: std::collections::HashMap<String, (FileId, FileSpan)>,
+    /// Number of rule files in the run (dashboards are checked against the rules' outputs only
+    /// when rule files are linted with them).
+    pub rule_files: usize,
+    /// Library panel uids whose model a file of the run holds.
+    pub library_panels: std::collections::HashSet<String>,
+}
+
+/// Where an expression was written.
+pub enum ExprOrigin<'a> {
+    Rule(&'a RuleSite<'a>),
+    Dashboard { dashboard: &'a crate::dashboard::Dashboard, query: &'a crate::dashboard::Query },
+}
+
+/// One parsed PromQL expression as the expression checks see it, wherever it was written: a
+/// rule's `expr` or a dashboard query (expanded from its template variables). Checks that judge an
+/// expression on its own implement [`Check::expr`] and so apply to both.
+pub struct ExprSite<'a> {
+    pub source: &'a SourceFile,
+    pub expr: &'a Expr,
+    /// The text `expr` was parsed from.
+    pub text: &'a str,
+    pub options: &'a CheckOptions,
+    pub facts: &'a RunFacts,
+    pub origin: ExprOrigin<'a>,
+}
+
+impl<'a> ExprSite<'a> {
+    pub fn file_id(&self) -> FileId {
+        match &self.origin {
+            ExprOrigin::Rule(r) => r.file_id(),
+            ExprOrigin::Dashboard { dashboard, .. } => dashboard.file,
+        }
+    }
+
+    /// The file span of a span of the expression.
+    pub fn span(&self, s: Span) -> FileSpan {
+        match &self.origin {
+            ExprOrigin::Rule(r) => r.expr_span(s),
+            ExprOrigin::Dashboard { query, .. } => query.map.map_span(s),
+        }
+    }
+
+    /// Whether text at this span came from a dashboard variable: value checks skip it, so that no
+    /// finding depends on the option the dashboard's author last selected.
+    pub fn from_variable(&self, s: Span) -> bool {
+        match &self.origin {
+            ExprOrigin::Rule(_) => false,
+            ExprOrigin::Dashboard { query, .. } => query.from_variable(s),
+        }
+    }
+
+    /// The dashboard query, when the expression is one.
+    pub fn dashboard(&self) -> Option<(&'a crate::dashboard::Dashboard, &'a crate::dashboard::Query)> {
+        match self.origin {
+            ExprOrigin::Dashboard { dashboard, query } => Some((dashboard, query)),
+            ExprOrigin::Rule(_) => None,
+        }
+    }
+
+    /// "alert `X`" / "panel `Latency` (query A)", for messages.
+    pub fn describe(&self) -> String {
+        match &self.origin {
+            ExprOrigin::Rule(r) => r.describe(),
+            ExprOrigin::Dashboard { dashboard, query } => dashboard.describe(query),
+        }
+    }
+}
+
+/// One dashboard as the dashboard checks see it.
+pub struct DashboardSite<'a> {
+    pub source: &'a SourceFile,
+    pub dashboard: &'a crate::dashboard::Dashboard,
+    /// Each of [`crate::dashboard::Dashboard::queries`] with its parsed form, when it parsed (the
+    /// query is the variant that parsed: see [`crate::dashboard::Query::numeric`]).
+    pub parsed: &'a [Option<(&'a Expr, &'a crate::dashboard::Query)>],
+    pub options: &'a CheckOptions,
+    pub facts: &'a RunFacts,
+}
+
 /// All rule files loaded together (for checks across files).
 pub struct ProjectSite<'a> {
     pub files: &'a [(&'a SourceFile, &'a RuleFile)],
@@ -209,6 +294,10 @@ pub trait Check: Sync {
     fn meta(&self) -> &'static CheckMeta;
     /// Called for every rule whose shape loaded (its expression may not have parsed).
     fn rule(&self, _cx: &mut Ctx, _site: &RuleSite<'_>) {}
+    /// Called for every expression that parsed: each well-formed rule's and each dashboard query.
+    fn expr(&self, _cx: &mut Ctx, _site: &ExprSite<'_>) {}
+    /// Called once for every dashboard (and library panel file).
+    fn dashboard(&self, _cx: &mut Ctx, _site: &DashboardSite<'_>) {}
     /// Called once with every rule file of the run.
     fn project(&self, _cx: &mut Ctx, _site: &ProjectSite<'_>) {}
 }

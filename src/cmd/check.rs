@@ -1,4 +1,4 @@
-//! `mlmon-lint [check] PATH...`: lint rule files and report findings.
+//! `mlmon-lint [check] PATH...`: lint rule files and dashboards and report findings.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ pub enum FailOn {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Rule files or directories (walked recursively, honouring .gitignore). Default: `.`
+    /// Rule files, dashboards or directories (walked recursively, honouring .gitignore). Default: `.`
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -39,6 +39,9 @@ pub struct Args {
     /// Also list the files and documents that were skipped, and the configuration used.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Print, for each dashboard, the queries found and parsed (also with --verbose).
+    #[arg(long)]
+    pub stats: bool,
     /// Exit 1 when a finding has at least this severity.
     #[arg(long, value_enum, default_value = "warning")]
     pub fail_on: FailOn,
@@ -103,7 +106,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
         Format::Json => report::json::render(&out, io.out),
         Format::Human => {
             let style = human::Style { color: io.color, width: 100 };
-            human::render(&out, style, args.verbose, io.out)
+            let stats = if args.stats || args.verbose { human::render_stats(&out, io.out) } else { Ok(()) };
+            stats.and_then(|_| human::render(&out, style, args.verbose, io.out))
         }
     };
     if let Err(e) = written {

@@ -79,6 +79,22 @@ impl EmbeddedText {
         FileSpan::new(start, end.max(start))
     }
 
+    /// The part `span` of the text, keeping its map (a query inside a variable's
+    /// `label_values(...)`).
+    pub fn slice(&self, span: Span) -> EmbeddedText {
+        let (s, e) = (span.start as usize, (span.end as usize).min(self.text.len()));
+        match (self.text.get(s..e), self.starts.get(s..e), self.ends.get(s..e)) {
+            (Some(t), Some(a), Some(b)) => EmbeddedText {
+                text: t.to_string(),
+                starts: a.to_vec(),
+                ends: b.to_vec(),
+                whole: self.map_span(span),
+                exact: self.exact,
+            },
+            _ => EmbeddedText::coarse("", self.whole),
+        }
+    }
+
     /// Maps through an outer layer: `self` is relative to `outer.text` (YAML inside a ConfigMap
     /// string); the result is relative to whatever `outer` maps to.
     pub fn compose(&self, outer: &EmbeddedText) -> EmbeddedText {
