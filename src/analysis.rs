@@ -45,78 +45,97 @@ impl Labels {
 
 /// The labels the result of `e` can carry (metric name excluded).
 pub fn output_labels(e: &Expr) -> Labels {
+    analyse(e).0
+}
+
+/// Labels and value type in one bottom-up pass: asking `Expr::value_type` at every level would
+/// make long operator chains (`a + b + c + ...`) quadratic.
+fn analyse(e: &Expr) -> (Labels, ValueType) {
+    let none = || Labels::Known(BTreeSet::new());
     match e {
-        Expr::Number(_) | Expr::String(_) => Labels::Known(BTreeSet::new()),
-        Expr::VectorSelector(_) | Expr::MatrixSelector(_) => Labels::Unknown,
-        Expr::Subquery(s) => output_labels(&s.expr),
-        Expr::Paren(p) => output_labels(&p.expr),
-        Expr::Unary(u) => output_labels(&u.expr),
-        Expr::Aggregate(a) => match (&a.grouping, a.op) {
-            (_, AggregateOp::Topk | AggregateOp::Bottomk | AggregateOp::Limitk | AggregateOp::LimitRatio) => {
-                output_labels(&a.expr)
-            }
-            (None, AggregateOp::CountValues) => Labels::Unknown,
-            (None, _) => Labels::Known(BTreeSet::new()),
-            (Some(g), _) if g.without => match output_labels(&a.expr) {
-                Labels::Known(mut s) => {
-                    for l in &g.labels {
-                        s.remove(&l.name);
-                    }
-                    Labels::Known(s)
+        Expr::Number(_) => (none(), ValueType::Scalar),
+        Expr::String(_) => (none(), ValueType::String),
+        Expr::VectorSelector(_) => (Labels::Unknown, ValueType::Vector),
+        Expr::MatrixSelector(_) => (Labels::Unknown, ValueType::Matrix),
+        Expr::Subquery(s) => (analyse(&s.expr).0, ValueType::Matrix),
+        Expr::Paren(p) => analyse(&p.expr),
+        Expr::Unary(u) => analyse(&u.expr),
+        Expr::Aggregate(a) => {
+            let inner = || analyse(&a.expr).0;
+            let labels = match (&a.grouping, a.op) {
+                (_, AggregateOp::Topk | AggregateOp::Bottomk | AggregateOp::Limitk | AggregateOp::LimitRatio) => {
+                    inner()
                 }
-                Labels::Unknown => Labels::Unknown,
-            },
-            (Some(g), op) => {
-                let kept = Labels::known(g.labels.iter().map(|l| l.name.as_str()));
-                if op == AggregateOp::CountValues {
-                    // the label named by the string parameter is added
-                    match a.param.as_deref() {
-                        Some(Expr::String(s)) => kept.with(&s.value),
-                        _ => Labels::Unknown,
+                (None, AggregateOp::CountValues) => Labels::Unknown,
+                (None, _) => none(),
+                (Some(g), _) if g.without => match inner() {
+                    Labels::Known(mut s) => {
+                        for l in &g.labels {
+                            s.remove(&l.name);
+                        }
+                        Labels::Known(s)
                     }
-                } else {
-                    kept
+                    Labels::Unknown => Labels::Unknown,
+                },
+                (Some(g), op) => {
+                    let kept = Labels::known(g.labels.iter().map(|l| l.name.as_str()));
+                    if op == AggregateOp::CountValues {
+                        // the label named by the string parameter is added
+                        match a.param.as_deref() {
+                            Some(Expr::String(s)) => kept.with(&s.value),
+                            _ => Labels::Unknown,
+                        }
+                    } else {
+                        kept
+                    }
                 }
-            }
-        },
+            };
+            (labels, ValueType::Vector)
+        }
         Expr::Call(c) => {
             let first_vector = || {
                 c.args
                     .iter()
-                    .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix))
-                    .map_or(Labels::Known(BTreeSet::new()), output_labels)
+                    .map(analyse)
+                    .find(|(_, t)| matches!(t, ValueType::Vector | ValueType::Matrix))
+                    .map_or_else(none, |(l, _)| l)
             };
-            match c.func.name {
+            let labels = match c.func.name {
                 "histogram_quantile" | "histogram_fraction" => first_vector().without("le"),
                 "label_replace" | "label_join" => match c.args.get(1) {
                     Some(Expr::String(dst)) => first_vector().with(&dst.value),
                     _ => Labels::Unknown,
                 },
-                "vector" | "time" | "pi" | "scalar" => Labels::Known(BTreeSet::new()),
+                "vector" | "time" | "pi" | "scalar" => none(),
                 "absent" | "absent_over_time" => Labels::Unknown,
                 _ => first_vector(),
-            }
+            };
+            (labels, c.func.return_type)
         }
         Expr::Binary(b) => {
-            let (l, r) = (b.lhs.value_type(), b.rhs.value_type());
-            if l == ValueType::Scalar {
-                return output_labels(&b.rhs);
+            let (ll, lt) = analyse(&b.lhs);
+            let (rl, rt) = analyse(&b.rhs);
+            if lt == ValueType::Scalar && rt == ValueType::Scalar {
+                return (none(), ValueType::Scalar);
             }
-            if r == ValueType::Scalar {
-                return output_labels(&b.lhs);
+            if lt == ValueType::Scalar {
+                return (rl, ValueType::Vector);
+            }
+            if rt == ValueType::Scalar {
+                return (ll, ValueType::Vector);
             }
             let m = b.matching.as_ref();
-            match b.op {
-                BinaryOp::Or => match (output_labels(&b.lhs), output_labels(&b.rhs)) {
+            let labels = match b.op {
+                BinaryOp::Or => match (ll, rl) {
                     (Labels::Known(a), Labels::Known(c)) => Labels::Known(a.union(&c).cloned().collect()),
                     _ => Labels::Unknown,
                 },
-                BinaryOp::And | BinaryOp::Unless => output_labels(&b.lhs),
+                BinaryOp::And | BinaryOp::Unless => ll,
                 _ => {
                     let card = m.map_or(Cardinality::OneToOne, |m| m.card);
                     let side = match card {
-                        Cardinality::OneToMany => output_labels(&b.rhs),
-                        _ => output_labels(&b.lhs),
+                        Cardinality::OneToMany => rl,
+                        _ => ll,
                     };
                     let filtering = b.op.is_comparison() && !b.return_bool;
                     match (card, m) {
@@ -136,7 +155,8 @@ pub fn output_labels(e: &Expr) -> Labels {
                         _ => side,
                     }
                 }
-            }
+            };
+            (labels, ValueType::Vector)
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum Command {
     Checks(crate::cmd::checks::Args),
     /// Show a check's documentation.
     Explain(crate::cmd::explain::Args),
+    /// Exporter schemas: `schema import SOURCE` writes one from a `/metrics` exposition.
+    Schema(crate::cmd::schema::Args),
 }
 
 /// Subcommand names, for deciding whether `check` was left out.
@@ -79,5 +81,6 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Check(a) => crate::cmd::check::run(a, io),
         Command::Checks(a) => crate::cmd::checks::run(a, io),
         Command::Explain(a) => crate::cmd::explain::run(a, io),
+        Command::Schema(args) => crate::cmd::schema::run(args, io),
     }
 }

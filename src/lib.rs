@@ -17,6 +17,7 @@ pub mod lint;
 pub mod promql;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod settings;
 pub mod source;
 pub mod suppress;

@@ -4,9 +4,8 @@
 //!    dashboards with their queries expanded);
 //! 2. parse every distinct rule expression once, in parallel (rule files repeat expressions a lot:
 //!    the corpus has 7,907 rules but 6,404 distinct expressions);
-//! 3. run the rule and expression checks per file in parallel (dashboard queries are parsed and
-//!    checked there, against what the run's rule files record), then the checks that look across
-//!    files;
+//! 3. run the rule and expression checks in parallel, then each dashboard (its queries parsed and
+//!    checked, against what the run's rule files record), then the checks that look across files;
 //! 4. apply configuration (disabled checks, severities) and suppression comments;
 //! 5. sort by file, line, column, code, so output is identical from run to run.
 
@@ -20,7 +19,7 @@ use crate::error::InputError;
 use crate::extract::{Extracted, extract};
 use crate::promql::{Expr, ParseError};
 use crate::settings::Settings;
-use crate::source::{FileSpan, SourceFile};
+use crate::source::SourceFile;
 use crate::suppress;
 
 /// One file to lint and the index of the [`Settings`] that apply to it.
@@ -41,6 +40,8 @@ pub struct LintOutput {
     pub skipped: Vec<(String, String)>,
     pub rule_files: usize,
     pub rules: usize,
+    /// Wall-clock time per phase, for `--verbose` and the benchmark.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
     /// What each dashboard held and how much of it parsed, in file order.
     pub dashboards: Vec<crate::dashboard::Stats>,
 }
@@ -48,13 +49,34 @@ pub struct LintOutput {
 type Parsed = Result<Expr, ParseError>;
 
 pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
+    let (schemas, errors) = crate::schema::driver::load_schemas(settings);
+    let mut out = lint_with_schemas(inputs, settings, schemas);
+    out.errors.extend(errors);
+    out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
+    out
+}
+
+/// [`lint`] with the exporter schemas already loaded (`schemas[i]` for `settings[i]`).
+pub fn lint_with_schemas(
+    inputs: Vec<LintInput>,
+    settings: &[Settings],
+    schemas: Vec<crate::schema::Schema>,
+) -> LintOutput {
     let default = Settings::default();
     let settings_of = |i: usize| settings.get(i).unwrap_or(&default);
     let configs: Vec<usize> = inputs.iter().map(|i| i.config).collect();
     let sources: Vec<SourceFile> = inputs.into_iter().map(|i| i.source).collect();
 
+    let mut clock = std::time::Instant::now();
+    let mut timings = Vec::new();
+    let mut lap = |name: &'static str| {
+        let now = std::time::Instant::now();
+        timings.push((name, now - clock));
+        clock = now;
+    };
     let extracted: Vec<Result<Extracted, InputError>> =
         sources.par_iter().enumerate().map(|(id, s)| extract(id, s)).collect();
+    lap("YAML, JSON, rule and dashboard loading");
 
     let mut out = LintOutput::default();
     let mut per_file: Vec<Extracted> = Vec::with_capacity(sources.len());
@@ -71,8 +93,7 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         }
     }
 
-    let mut loader_findings: Vec<Vec<Diagnostic>> =
-        per_file.iter_mut().map(|x| std::mem::take(&mut x.findings)).collect();
+    let loader_findings: Vec<Vec<Diagnostic>> = per_file.iter_mut().map(|x| std::mem::take(&mut x.findings)).collect();
 
     // parse each distinct (expression, options) once
     let mut index: HashMap<(&str, bool), usize> = HashMap::new();
@@ -99,62 +120,98 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         })
         .collect();
     let lookup = |text: &str, exp: bool| index.get(&(text, exp)).and_then(|i| parsed.get(*i));
+    lap("PromQL parsing (distinct expressions)");
+
+    // what the schemas and the recording rules say about metrics, per configuration
+    let knowledge = crate::schema::driver::build_knowledge(
+        schemas,
+        settings.len(),
+        &sources,
+        per_file
+            .iter()
+            .enumerate()
+            .map(|(id, x)| (id, &x.rule_files[..], settings_of(configs[id]).experimental_features)),
+        &lookup,
+    );
+
     let facts = run_facts(&per_file);
 
-    // per-file checks
-    let file_findings: Vec<(Vec<Diagnostic>, Vec<crate::dashboard::Stats>)> = per_file
+    // rule checks, in parallel over rules (a single large file is the common benchmark case)
+    let active: Vec<Vec<&dyn Check>> = settings
+        .iter()
+        .chain(std::iter::once(&default))
+        .map(|s| checks::ALL.iter().copied().filter(|c| s.is_enabled(c.meta().code)).collect())
+        .collect();
+    let mut sites: Vec<(usize, &crate::rules::RuleFile, &crate::rules::Group, &crate::rules::Rule)> = Vec::new();
+    for (id, x) in per_file.iter().enumerate() {
+        for rf in &x.rule_files {
+            sites.extend(rf.rules().map(|(g, r)| (id, rf, g, r)));
+        }
+    }
+    let rule_findings: Vec<Vec<Diagnostic>> = sites
         .par_iter()
-        .zip(loader_findings.par_iter_mut())
-        .enumerate()
-        .map(|(id, (x, loaded))| {
-            let s = settings_of(configs[id]);
-            let source = &sources[id];
-            let mut found = std::mem::take(loaded);
-            let active: Vec<&dyn Check> = checks::ALL.iter().copied().filter(|c| s.is_enabled(c.meta().code)).collect();
-            for rf in &x.rule_files {
-                for (g, r) in rf.rules() {
-                    let expr = r.expr.as_ref().filter(|e| !e.value.is_empty());
-                    let parsed = expr.and_then(|e| lookup(&e.value, s.experimental_features));
-                    let ast = parsed.and_then(|p| p.as_ref().ok());
-                    let site = RuleSite::new(source, rf, g, r, ast, &s.options);
-                    if let Some(Err(err)) = parsed {
-                        found.push(checks::promql_syntax::diagnostic(&site, err));
+        .with_min_len(64)
+        .map(|&(id, rf, g, r)| {
+            let config = configs[id];
+            let s = settings_of(config);
+            let mut found = Vec::new();
+            let expr = r.expr.as_ref().filter(|e| !e.value.is_empty());
+            let parsed = expr.and_then(|e| lookup(&e.value, s.experimental_features));
+            let ast = parsed.and_then(|p| p.as_ref().ok());
+            let mut site = RuleSite::new(&sources[id], rf, g, r, ast, &s.options);
+            if let Some(k) = knowledge.get(config) {
+                site = site.with_knowledge(k);
+            }
+            if let Some(Err(err)) = parsed {
+                found.push(checks::promql_syntax::diagnostic(&site, err));
+            }
+            if r.well_formed {
+                let checks = active.get(config).or(active.last()).map_or(&[][..], Vec::as_slice);
+                let expr_site = ast.zip(expr).map(|(ast, e)| {
+                    let origin = ExprOrigin::Rule(&site);
+                    ExprSite::new(&sources[id], ast, &e.value, &s.options, &facts, knowledge.get(config), origin)
+                });
+                for c in checks {
+                    let mut cx = Ctx::new(c.meta());
+                    c.rule(&mut cx, &site);
+                    if let Some(es) = &expr_site {
+                        c.expr(&mut cx, es);
                     }
-                    if !r.well_formed {
-                        continue;
-                    }
-                    let expr_site = ast.zip(expr).map(|(ast, e)| ExprSite {
-                        source,
-                        expr: ast,
-                        text: &e.value,
-                        options: &s.options,
-                        facts: &facts,
-                        origin: ExprOrigin::Rule(&site),
-                    });
-                    for c in &active {
-                        let mut cx = Ctx::new(c.meta());
-                        c.rule(&mut cx, &site);
-                        if let Some(es) = &expr_site {
-                            c.expr(&mut cx, es);
-                        }
-                        found.extend(cx.findings);
-                    }
+                    found.extend(cx.findings);
                 }
             }
-            let mut stats = Vec::with_capacity(x.dashboards.len());
-            for d in &x.dashboards {
-                let (f, st) = crate::dashboard::check::lint(d, source, s, &active, &facts);
-                found.extend(f);
-                stats.push(st);
-            }
-            (found, stats)
+            found
         })
         .collect();
-    let mut all: Vec<Diagnostic> = Vec::new();
-    for (f, st) in file_findings {
-        all.extend(f);
-        out.dashboards.extend(st);
+    let mut all: Vec<Diagnostic> = loader_findings.into_iter().flatten().collect();
+    all.extend(rule_findings.into_iter().flatten());
+
+    // dashboards, in parallel over dashboards
+    let dashboards: Vec<&crate::dashboard::Dashboard> = per_file.iter().flat_map(|x| &x.dashboards).collect();
+    let dashboard_results: Vec<(Vec<Diagnostic>, crate::dashboard::Stats)> = dashboards
+        .par_iter()
+        .map(|d| {
+            let config = configs[d.file];
+            let checks = active.get(config).or(active.last()).map_or(&[][..], Vec::as_slice);
+            let cx = crate::dashboard::check::Context {
+                source: &sources[d.file],
+                settings: settings_of(config),
+                checks,
+                facts: &facts,
+                knowledge: knowledge.get(config),
+            };
+            crate::dashboard::check::lint(d, &cx)
+        })
+        .collect();
+    for (found, stats) in dashboard_results {
+        all.extend(found);
+        out.dashboards.push(stats);
     }
+
+    // schema files with conflicts join the sources, so that findings can point into them
+    let mut sources = sources;
+    let schema_files = crate::schema::driver::conflict_findings(&knowledge, &mut sources, &mut all);
+    let configs: Vec<usize> = configs.into_iter().chain(schema_files.iter().copied()).collect();
 
     // checks across files
     let sources_ref = &sources;
@@ -169,6 +226,8 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
         c.project(&mut cx, &project);
         all.extend(cx.findings);
     }
+
+    lap("checks");
 
     // configuration: drop disabled checks, apply severities
     all.retain(|d| settings_of(configs[d.primary.file]).is_enabled(d.code()));
@@ -186,7 +245,11 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
     let mut kept = Vec::new();
     for (id, diags) in by_file.into_iter().enumerate() {
         let source = &sources[id];
-        let rule_lines: Vec<(u32, u32)> = per_file[id]
+        let Some(extracted) = per_file.get(id) else {
+            kept.extend(diags);
+            continue;
+        };
+        let rule_lines: Vec<(u32, u32)> = extracted
             .rule_files
             .iter()
             .flat_map(|rf| {
@@ -216,6 +279,8 @@ pub fn lint(inputs: Vec<LintInput>, settings: &[Settings]) -> LintOutput {
     out.diagnostics = kept;
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
     out.sources = sources;
+    lap("suppressions and sorting");
+    out.timings = timings;
     out
 }
 
@@ -253,14 +318,4 @@ fn sort(diags: &mut [Diagnostic], sources: &[SourceFile]) {
             .then(a.message.cmp(&b.message))
             .then(a.primary.span.cmp(&b.primary.span))
     });
-}
-
-/// The file span covering a whole rule (for findings about the rule as a whole, such as a
-/// duplicate): its name, or its start.
-pub fn rule_anchor(site: &RuleSite<'_>) -> FileSpan {
-    if site.rule.name.value.is_empty() {
-        site.span(FileSpan::point(site.rule.span.start))
-    } else {
-        site.text_span(&site.rule.name)
-    }
 }

@@ -8,6 +8,8 @@
 //! schema: [schema/exporter.yaml]           # exporter schemas (used by schema checks)
 //! checks:
 //!   disable: [RUL002]           # codes or names
+//!   enable: [DSH009]            # also switches on checks that are off by default (all checks are on by default)
+//!   enable: []                  # switched on even if listed in `disable`
 //!   severity: {RUL003: error}   # error | warning | info
 //! ```
 //!
@@ -32,6 +34,8 @@ pub struct Settings {
     /// The configuration file these came from (`None`: built-in defaults).
     pub path: Option<PathBuf>,
     pub disabled: HashSet<&'static str>,
+    /// Checks named in `checks.enable` (those off by default run only then).
+    pub enabled: HashSet<&'static str>,
     pub severity: HashMap<&'static str, Severity>,
     pub options: CheckOptions,
     pub experimental_features: bool,
@@ -45,7 +49,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn is_enabled(&self, code: &str) -> bool {
-        !self.disabled.contains(code)
+        if self.disabled.contains(code) {
+            return false;
+        }
+        self.enabled.contains(code) || checks::find(code).is_none_or(|m| m.enabled_by_default)
     }
 
     pub fn severity_of(&self, meta: &checks::CheckMeta) -> Severity {
@@ -210,15 +217,21 @@ fn checks_section(source: &SourceFile, v: &Node, s: &mut Settings) -> Result<(),
     let Some(entries) = v.as_map() else {
         return Err(InputError::at(source, v.span, format!("`checks` must be a mapping, found {}", v.kind_name())));
     };
+    let mut enabled = Vec::new();
     for e in entries {
         let key = e.key.as_scalar().map(|k| k.value.as_str()).unwrap_or("");
         match key {
-            "disable" => {
-                for item in e.value.as_seq().unwrap_or(&[]) {
-                    s.disabled.insert(check_code(source, item, "checks.disable")?.code);
-                }
+            "disable" | "enable" => {
                 if e.value.as_seq().is_none() && !e.value.is_null() {
-                    return Err(InputError::at(source, e.value.span, "`checks.disable` must be a list".to_string()));
+                    return Err(InputError::at(source, e.value.span, format!("`checks.{key}` must be a list")));
+                }
+                for item in e.value.as_seq().unwrap_or(&[]) {
+                    let code = check_code(source, item, &format!("checks.{key}"))?.code;
+                    if key == "disable" {
+                        s.disabled.insert(code);
+                    } else {
+                        enabled.push(code);
+                    }
                 }
             }
             "severity" => {
@@ -246,10 +259,15 @@ fn checks_section(source: &SourceFile, v: &Node, s: &mut Settings) -> Result<(),
                 return Err(InputError::at(
                     source,
                     e.key.span,
-                    format!("unknown key `checks.{key}` (known: disable, severity)"),
+                    format!("unknown key `checks.{key}` (known: disable, enable, severity)"),
                 ));
             }
         }
+    }
+    // `enable` wins over `disable`, so a check can be switched back on next to a broad list
+    for code in enabled {
+        s.disabled.remove(code);
+        s.enabled.insert(code);
     }
     Ok(())
 }
@@ -303,6 +321,8 @@ mod tests {
         assert_eq!(e.position.unwrap().line, 2);
         let e = parse("checks:\n  disabled: [RUL002]\n").unwrap_err();
         assert!(e.message.contains("checks.disabled"), "{e}");
+        let s = parse("checks:\n  disable: [RUL002, RUL003]\n  enable: [record-name-format]\n").unwrap();
+        assert!(s.is_enabled("RUL002") && !s.is_enabled("RUL003"));
         let e = parse("checks:\n  disable: [NOPE01]\n").unwrap_err();
         assert!(e.message.contains("unknown check"), "{e}");
         let e = parse("checks:\n  disable: [PQL001]\n").unwrap_err();

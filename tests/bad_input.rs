@@ -137,3 +137,39 @@ fn missing_file() {
     assert_eq!(exit, Exit::Error);
     assert!(String::from_utf8_lossy(&err).contains("/nonexistent/rules.yaml: cannot read"));
 }
+
+/// Every prefix of realistic files (block scalars, quotes, ConfigMaps, templates) is linted and
+/// rendered without a panic: truncation is what half-written files and broken merges look like.
+#[test]
+fn every_prefix_is_handled() {
+    use mlmon_lint::lint::{LintInput, lint};
+    use mlmon_lint::report::human::{Style, render_one};
+    use mlmon_lint::settings::Settings;
+    use mlmon_lint::source::SourceFile;
+    let files = [include_str!("cmd/invalid-rules.in/rules.yaml"), include_str!("fixtures/configmap.yaml")];
+    for text in files {
+        for end in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+            let out = lint(
+                vec![LintInput { source: SourceFile::new("f.yaml", &text[..end]), config: 0 }],
+                &[Settings::default()],
+            );
+            for d in &out.diagnostics {
+                let _ = render_one(d, &out.sources, Style { color: false, width: 80 });
+            }
+        }
+    }
+}
+
+/// Deeply nested and very long expressions are linted without exhausting the stack.
+#[test]
+fn deep_promql_does_not_crash() {
+    for (name, expr) in [
+        ("parens", format!("{}up{}", "(".repeat(5000), ")".repeat(5000))),
+        ("aggregations", format!("{}up{}", "sum(".repeat(2000), ")".repeat(2000))),
+        ("chain", vec!["up"; 3000].join(" + ")),
+    ] {
+        let y = format!("groups:\n- name: g\n  rules:\n  - record: a:b:c\n    expr: '{expr}'\n");
+        let (exit, err) = run(name, y.as_bytes());
+        assert!(matches!(exit, Exit::Ok | Exit::Failed), "{name}: {err}");
+    }
+}

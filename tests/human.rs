@@ -25,3 +25,11 @@ fn invalid_rules() {
 fn configmap_positions() {
     insta::assert_snapshot!(render(&["tests/fixtures/configmap.yaml"]));
 }
+
+/// The header's column counts characters (Turkish letters before the span), as the JSON does.
+#[test]
+fn header_columns_count_characters() {
+    let out = render(&["tests/fixtures/turkish.yaml"]);
+    assert!(out.contains("[tests/fixtures/turkish.yaml:5:40]"), "{out}");
+    insta::assert_snapshot!(out);
+}

@@ -1,14 +1,25 @@
 //! RUL001: an alert whose expression never filters, so it fires whenever its series exist.
 
 use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
-use crate::promql::{BinaryOp, Expr};
+use crate::promql::{BinaryOp, Expr, MatchOp, VectorSelector};
 use crate::rules::RuleKind;
 
+/// Whether a selector picks states rather than series: a negative matcher (`ready!="True"`), or
+/// any matcher on an info-style metric (`*_info{phase="Failed"}`), whose series exist per state.
+fn selects_state(v: &VectorSelector) -> bool {
+    let negative = v.matchers.iter().any(|m| matches!(m.op, MatchOp::NotEqual | MatchOp::NotRe));
+    let info = v.metric_name().is_some_and(|n| n.ends_with("_info")) && v.matchers.iter().any(|m| m.name != "__name__");
+    negative || info
+}
+
 /// Whether anything in the expression can drop series: a comparison without `bool`, `and`/`unless`,
-/// or `absent`/`absent_over_time` (which return a series only when the input is missing).
+/// `absent`/`absent_over_time` (which return a series only when the input is missing), or a
+/// selector that picks states.
 fn filters(e: &Expr) -> bool {
     let mut found = false;
     e.walk(&mut |n| match n {
+        Expr::VectorSelector(v) if selects_state(v) => found = true,
+        Expr::MatrixSelector(m) if selects_state(&m.selector) => found = true,
         Expr::Binary(b)
             if (b.op.is_comparison() && !b.return_bool) || matches!(b.op, BinaryOp::And | BinaryOp::Unless) =>
         {
@@ -23,8 +34,9 @@ fn filters(e: &Expr) -> bool {
 declare_check! {
     /// ## What it does
     /// Flags an alert whose expression has no comparison (`>`, `==`, ...; not with `bool`), no
-    /// `and`/`unless` and no `absent()`: nothing in it can remove a series, so the alert fires for
-    /// every series the expression returns, all the time.
+    /// `and`/`unless`, no `absent()` and no selector that picks a state (a negative matcher such as
+    /// `{ready!="True"}`, or any matcher on an `*_info` metric): nothing in it can remove a series, so
+    /// the alert fires for every series the expression returns, all the time.
     ///
     /// ## Why is this bad?
     /// An alerting rule fires for each series its expression returns. `rate(errors_total[5m])`
@@ -100,15 +112,24 @@ mod tests {
             "up and on(job) (x > 1)",
             "sum(x > 5) by (job)",
             "x unless y",
+            "kube_pod_status_phase{phase!=\"Running\"}",
+            "strimzi_kafka_topic_resource_info{ready=\"False\"}",
         ]
         .iter()
         .map(|e| alert(e))
         .collect();
-        let fail: Vec<String> =
-            ["up", "rate(x[5m])", "x > bool 1", "vector(1)", "sum by (job) (rate(x[5m])) / 2", "x or y"]
-                .iter()
-                .map(|e| alert(e))
-                .collect();
+        let fail: Vec<String> = [
+            "up",
+            "up{job=\"a\"}",
+            "rate(x[5m])",
+            "x > bool 1",
+            "vector(1)",
+            "sum by (job) (rate(x[5m])) / 2",
+            "x or y",
+        ]
+        .iter()
+        .map(|e| alert(e))
+        .collect();
         assert_cases(
             "RUL001",
             &pass.iter().map(String::as_str).collect::<Vec<_>>(),

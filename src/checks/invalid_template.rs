@@ -5,6 +5,26 @@ use crate::promql::Span;
 use crate::rules::RuleKind;
 use crate::template::validate_template;
 
+thread_local! {
+    /// Templates already seen to parse. Rule files repeat the same annotation templates across
+    /// many alerts; whether a template parses does not depend on the alert's name (only the error
+    /// message does), so a valid text need not be parsed again.
+    static VALID: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+}
+
+fn known_valid(text: &str) -> bool {
+    VALID.with(|v| {
+        if v.borrow().contains(text) {
+            return true;
+        }
+        if validate_template("", text).is_ok() {
+            v.borrow_mut().insert(text.to_string());
+            return true;
+        }
+        false
+    })
+}
+
 declare_check! {
     /// ## What it does
     /// Parses every label value and annotation of an alerting rule as a Go template, as Prometheus
@@ -66,6 +86,9 @@ impl Check for InvalidTemplate {
             .chain(site.rule.annotations.iter().map(|a| ("annotation", a)));
         for (what, pair) in fields {
             if !pair.value.value.contains("{{") {
+                continue;
+            }
+            if known_valid(&pair.value.value) {
                 continue;
             }
             if let Err(e) = validate_template(alert, &pair.value.value) {

@@ -28,6 +28,15 @@ use crate::source::embedded::EmbeddedText;
 use crate::source::{FileSpan, SourceFile};
 
 pub mod alert_always_fires;
+pub mod dashboard_counter_raw;
+pub mod dashboard_duplicate_key;
+pub mod dashboard_library_panel;
+pub mod dashboard_panel_no_query;
+pub mod dashboard_rate_interval_misused;
+pub mod dashboard_rate_window;
+pub mod dashboard_style;
+pub mod dashboard_undefined_variable;
+pub mod dashboard_unrecorded;
 pub mod invalid_duration;
 pub mod invalid_group_name;
 pub mod invalid_missing_expr;
@@ -42,6 +51,18 @@ pub mod rule_duplicate;
 pub mod rule_for_interval;
 pub mod rule_record_name;
 pub mod rule_record_name_parts;
+pub mod schema_conflict;
+pub mod schema_counter_compared;
+pub mod schema_histogram_misuse;
+pub mod schema_label_value;
+pub mod schema_never_matching;
+pub mod schema_rate_on_gauge;
+pub mod schema_record_cycle;
+pub mod schema_record_level;
+pub mod schema_template_label;
+pub mod schema_undefined_recorded;
+pub mod schema_unknown_label;
+pub mod schema_unknown_metric;
 pub mod suppress_unused;
 
 /// Everything the CLI, the docs and the config know about a check.
@@ -59,6 +80,8 @@ pub struct CheckMeta {
     pub docs: &'static str,
     /// Equivalent checks in other tools, for credit and cross-reference.
     pub sources: &'static [&'static str],
+    /// False for opinionated checks, which run only when `checks.enable` names them.
+    pub enabled_by_default: bool,
 }
 
 impl CheckMeta {
@@ -83,7 +106,8 @@ macro_rules! declare_check {
             category: $cat:ident,
             severity: $sev:ident,
             summary: $summary:literal,
-            sources: [$($src:literal),* $(,)?] $(,)?
+            sources: [$($src:literal),* $(,)?]
+            $(, enabled: $enabled:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -97,11 +121,20 @@ macro_rules! declare_check {
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
                 sources: &[$($src),*],
+                enabled_by_default: $crate::checks::enabled_or_default(&[$($enabled)?]),
             };
         }
     };
 }
 pub(crate) use declare_check;
+
+/// `enabled: false` in `declare_check!` (an empty list: enabled).
+pub const fn enabled_or_default(given: &[bool]) -> bool {
+    match given {
+        [b] => *b,
+        _ => true,
+    }
+}
 
 /// Settings a check may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +162,9 @@ pub struct RuleSite<'a> {
     pub expr: Option<&'a Expr>,
     pub options: &'a CheckOptions,
     expr_map: OnceCell<Option<EmbeddedText>>,
+    /// The schema and recording-rule outputs of the run (schema checks).
+    pub knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
+    inference: OnceCell<Option<crate::schema::labels::Inference>>,
 }
 
 impl<'a> RuleSite<'a> {
@@ -140,7 +176,33 @@ impl<'a> RuleSite<'a> {
         expr: Option<&'a Expr>,
         options: &'a CheckOptions,
     ) -> Self {
-        RuleSite { source, file, group, rule, expr, options, expr_map: OnceCell::new() }
+        RuleSite {
+            source,
+            file,
+            group,
+            rule,
+            expr,
+            options,
+            expr_map: OnceCell::new(),
+            knowledge: None,
+            inference: OnceCell::new(),
+        }
+    }
+
+    /// Gives the schema checks what the run knows about metrics.
+    pub fn with_knowledge(mut self, k: &'a crate::schema::knowledge::Knowledge) -> Self {
+        self.knowledge = Some(k);
+        self
+    }
+
+    /// The labels of every sub-expression, computed once and shared by the checks.
+    pub fn inference(&self) -> Option<&crate::schema::labels::Inference> {
+        self.inference
+            .get_or_init(|| {
+                let (expr, k) = (self.expr?, self.knowledge?);
+                Some(crate::schema::labels::Inference::run(expr, k))
+            })
+            .as_ref()
     }
 
     pub fn file_id(&self) -> FileId {
@@ -209,10 +271,25 @@ pub struct ExprSite<'a> {
     pub text: &'a str,
     pub options: &'a CheckOptions,
     pub facts: &'a RunFacts,
+    /// The schema and recording-rule outputs of the run (schema checks).
+    pub knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
     pub origin: ExprOrigin<'a>,
+    inference: OnceCell<Option<crate::schema::labels::Inference>>,
 }
 
 impl<'a> ExprSite<'a> {
+    pub fn new(
+        source: &'a SourceFile,
+        expr: &'a Expr,
+        text: &'a str,
+        options: &'a CheckOptions,
+        facts: &'a RunFacts,
+        knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
+        origin: ExprOrigin<'a>,
+    ) -> Self {
+        ExprSite { source, expr, text, options, facts, knowledge, origin, inference: OnceCell::new() }
+    }
+
     pub fn file_id(&self) -> FileId {
         match &self.origin {
             ExprOrigin::Rule(r) => r.file_id(),
@@ -237,6 +314,28 @@ impl<'a> ExprSite<'a> {
         }
     }
 
+    /// Whether a variable stands for part of the query's structure (a label in `by ($x)`, an
+    /// operator, a parameter), not only for a matcher value, a range or part of a metric name.
+    /// Checks that infer labels through the whole expression skip such queries.
+    pub fn shaped_by_variables(&self) -> bool {
+        let ExprOrigin::Dashboard { query, .. } = &self.origin else { return false };
+        crate::dashboard::shaped_by_variables(query, self.expr)
+    }
+
+    /// The labels of every sub-expression, computed once and shared by the checks.
+    pub fn inference(&self) -> Option<&crate::schema::labels::Inference> {
+        if let ExprOrigin::Rule(r) = &self.origin {
+            return r.inference();
+        }
+        self.inference
+            .get_or_init(|| {
+                let knowledge = self.knowledge?;
+                let query = self.dashboard().map(|(_, q)| q)?;
+                Some(crate::schema::labels::Inference::run(self.expr, &VariableAware { knowledge, query }))
+            })
+            .as_ref()
+    }
+
     /// The dashboard query, when the expression is one.
     pub fn dashboard(&self) -> Option<(&'a crate::dashboard::Dashboard, &'a crate::dashboard::Query)> {
         match self.origin {
@@ -254,6 +353,22 @@ impl<'a> ExprSite<'a> {
     }
 }
 
+/// The run's knowledge, for a dashboard query: matchers whose value came from a variable say
+/// nothing about which labels are present (`cluster=~"$cluster"` may be `.*`).
+struct VariableAware<'a> {
+    knowledge: &'a crate::schema::knowledge::Knowledge,
+    query: &'a crate::dashboard::Query,
+}
+
+impl crate::schema::labels::Resolver for VariableAware<'_> {
+    fn series(&self, name: &str) -> Option<crate::schema::labels::SeriesFacts> {
+        self.knowledge.series(name)
+    }
+    fn value_unknown(&self, m: &crate::promql::Matcher) -> bool {
+        self.query.from_variable(m.value_span)
+    }
+}
+
 /// One dashboard as the dashboard checks see it.
 pub struct DashboardSite<'a> {
     pub source: &'a SourceFile,
@@ -263,6 +378,7 @@ pub struct DashboardSite<'a> {
     pub parsed: &'a [Option<(&'a Expr, &'a crate::dashboard::Query)>],
     pub options: &'a CheckOptions,
     pub facts: &'a RunFacts,
+    pub knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
 }
 
 /// All rule files loaded together (for checks across files).
@@ -319,12 +435,71 @@ pub static ALL: &[&dyn Check] = &[
     &rule_record_name_parts::RecordNameMismatch,
     &rule_duplicate::DuplicateRule,
     &rule_for_interval::ForShorterThanInterval,
+    &schema_conflict::SchemaConflict,
+    &schema_unknown_metric::UnknownMetric,
+    &schema_undefined_recorded::UndefinedRecorded,
+    &schema_record_cycle::RecordingCycle,
+    &schema_unknown_label::UnknownLabel,
+    &schema_label_value::ImpossibleLabelValue,
+    &schema_histogram_misuse::HistogramMisuse,
+    &schema_rate_on_gauge::RateOnGauge,
+    &schema_counter_compared::CounterCompared,
+    &schema_never_matching::NeverMatching,
+    &schema_template_label::TemplateLabelMissing,
+    &schema_record_level::RecordLevelSchema,
+    &dashboard_rate_window::HardcodedRateWindow,
+    &dashboard_rate_interval_misused::RateIntervalMisused,
+    &dashboard_counter_raw::CounterWithoutRate,
+    &dashboard_panel_no_query::PanelWithoutQuery,
+    &dashboard_unrecorded::UnrecordedSeries,
+    &dashboard_undefined_variable::UndefinedVariable,
+    &dashboard_library_panel::LibraryPanelNotChecked,
+    &dashboard_duplicate_key::DuplicateJsonKey,
+    &dashboard_style::PanelWithoutUnit,
+    &dashboard_style::PanelWithoutDescription,
+    &dashboard_style::SelectorWithoutJob,
     &suppress_unused::UnusedSuppression,
 ];
 
 /// Looks a check up by code or name (case-insensitive code).
 pub fn find(code_or_name: &str) -> Option<&'static CheckMeta> {
     ALL.iter().map(|c| c.meta()).find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
+/// The exporter schema each example of [`examples`] is linted against: the nearest
+/// ```` ```yaml,schema ```` block before it, if any.
+pub fn example_schemas(meta: &CheckMeta) -> Vec<Option<String>> {
+    let docs = meta.docs_text();
+    let mut out = Vec::new();
+    let mut schema: Option<String> = None;
+    let mut current: Option<(Option<bool>, String)> = None;
+    for line in docs.lines() {
+        match &mut current {
+            None => {
+                if let Some(kind) = line.trim().strip_prefix("```") {
+                    match kind.split(',').nth(1) {
+                        Some("bad") => current = Some((Some(true), String::new())),
+                        Some("good") => current = Some((Some(false), String::new())),
+                        Some("schema") => current = Some((None, String::new())),
+                        _ => {}
+                    }
+                }
+            }
+            Some((kind, text)) => {
+                if line.trim() == "```" {
+                    match kind {
+                        None => schema = Some(std::mem::take(text)),
+                        Some(_) => out.push(schema.clone()),
+                    }
+                    current = None;
+                } else {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The fenced examples of a check's docs: (is_bad, text).
@@ -366,9 +541,37 @@ pub(crate) mod testing {
     use crate::settings::Settings;
     use crate::source::SourceFile;
 
+    /// Lints `text` as `test.yaml` (`test.json` when it is a JSON object), with `code` enabled
+    /// even when it is off by default.
     pub fn findings(code: &str, yaml: &str) -> Vec<Diagnostic> {
-        let settings = Settings::default();
-        let out = lint(vec![LintInput { source: SourceFile::new("test.yaml", yaml), config: 0 }], &[settings]);
+        let out = lint(vec![LintInput { source: source(yaml), config: 0 }], &[enabling(code)]);
+        assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);
+        out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
+    }
+
+    fn source(text: &str) -> SourceFile {
+        let name = if text.trim_start().starts_with('{') { "test.json" } else { "test.yaml" };
+        SourceFile::new(name, text)
+    }
+
+    fn enabling(code: &str) -> Settings {
+        let mut s = Settings::default();
+        if let Some(m) = crate::checks::find(code) {
+            s.enabled.insert(m.code);
+        }
+        s
+    }
+
+    /// [`findings`] with an exporter schema given as YAML text (`schema.yaml`).
+    pub fn findings_with_schema(code: &str, yaml: &str, schema: Option<&str>) -> Vec<Diagnostic> {
+        let Some(schema) = schema else { return findings(code, yaml) };
+        let file = crate::schema::SchemaFile::from_yaml("schema.yaml", schema).unwrap();
+        let schema = crate::schema::Schema::merge(vec![file]);
+        let out = crate::lint::lint_with_schemas(
+            vec![LintInput { source: source(yaml), config: 0 }],
+            &[enabling(code)],
+            vec![schema],
+        );
         assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);
         out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
     }
@@ -425,8 +628,10 @@ mod tests {
     fn every_bad_example_triggers_and_every_good_one_does_not() {
         for c in ALL {
             let m = c.meta();
-            for (bad, text) in examples(m) {
-                let found = testing::findings(m.code, &text);
+            let schemas = example_schemas(m);
+            for (i, (bad, text)) in examples(m).into_iter().enumerate() {
+                let schema = schemas.get(i).cloned().flatten();
+                let found = testing::findings_with_schema(m.code, &text, schema.as_deref());
                 if bad {
                     assert!(!found.is_empty(), "{}: bad example raised nothing:\n{text}", m.code);
                 } else {

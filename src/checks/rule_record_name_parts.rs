@@ -16,7 +16,7 @@ const SUFFIXES: &[&str] = &["_total", "_bucket", "_count", "_sum", "_created"];
 /// Whether the level can name what the result keeps: some `_`-separated run of its words is a
 /// kept label (`pod_interface` for `by (pod, interface)`; extra words are tolerated), or the result
 /// keeps nothing and the level says so (`cluster:`).
-fn level_fits(level: &str, kept: &BTreeSet<String>) -> bool {
+pub(crate) fn level_fits(level: &str, kept: &BTreeSet<String>) -> bool {
     if kept.is_empty() {
         return WHOLE.contains(&level);
     }

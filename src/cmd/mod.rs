@@ -1,6 +1,8 @@
 //! Subcommands. Each module owns its clap `Args` and a `run` that writes only to the streams it is
 //! given: the library never prints on its own.
 
+pub mod schema;
+
 use std::io::Write;
 
 /// Output streams and terminal facts handed to a command.

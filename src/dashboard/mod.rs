@@ -60,7 +60,7 @@ pub struct Panel {
     pub kind: String,
     /// Where to point a finding about the panel: its title, else its type, else its start.
     pub span: FileSpan,
-    /// The panel's (or, for a mixed panel, any of its queries') datasource is Prometheus.
+    /// One of its targets goes to Prometheus, or (without targets) its datasource is Prometheus.
     pub prometheus: bool,
     /// Targets with a non-empty PromQL `expr`.
     pub queries: usize,
@@ -68,7 +68,32 @@ pub struct Panel {
     pub targets: usize,
     /// A library panel reference (its queries live elsewhere).
     pub library: bool,
+    /// The display unit (see `extract::dashboard`); `Some("")` when value mappings replace it.
+    pub unit: Option<String>,
+    /// Whether the panel has a non-empty `description`.
+    pub description: bool,
 }
+
+/// Panel types that show query results (others: text, rows, news, dashboard lists, ...).
+pub const DATA_PANELS: &[&str] = &[
+    "timeseries",
+    "graph",
+    "stat",
+    "singlestat",
+    "gauge",
+    "bargauge",
+    "table",
+    "table-old",
+    "piechart",
+    "heatmap",
+    "histogram",
+    "state-timeline",
+    "status-history",
+    "barchart",
+    "trend",
+    "xychart",
+    "candlestick",
+];
 
 /// Where a query was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +147,65 @@ impl Query {
     }
 }
 
+/// The bare variables that stand for part of a query's structure (a label in `by ($x)`, an
+/// operator, a parameter) rather than for part of a metric name: see
+/// [`crate::checks::ExprSite::shaped_by_variables`].
+pub fn structural_uses<'q>(q: &'q Query, expr: &crate::promql::Expr) -> Vec<&'q Use> {
+    let bare: Vec<&Use> = q
+        .uses
+        .iter()
+        .filter(|u| u.context == Context::Bare && !matches!(u.replacement, Replacement::Global | Replacement::Duration))
+        .collect();
+    if bare.is_empty() {
+        return bare;
+    }
+    let mut names = Vec::new();
+    expr.walk(&mut |e| {
+        let sel = match e {
+            crate::promql::Expr::VectorSelector(s) => s,
+            crate::promql::Expr::MatrixSelector(m) => &m.selector,
+            _ => return,
+        };
+        names.extend(sel.name_span);
+    });
+    bare.into_iter().filter(|u| !names.iter().any(|n| n.start <= u.replaced.start && u.replaced.end <= n.end)).collect()
+}
+
+pub fn shaped_by_variables(q: &Query, expr: &crate::promql::Expr) -> bool {
+    !structural_uses(q, expr).is_empty()
+}
+
+/// What a query's variables keep the checks from judging: metric names built from a variable
+/// (`vault_${mount}_total`), and a structure that depends on one (`by ($grouping)`).
+pub fn not_checked(q: &Query, expr: &crate::promql::Expr) -> Vec<(FileSpan, String)> {
+    let mut out = Vec::new();
+    expr.walk(&mut |e| {
+        let sel = match e {
+            crate::promql::Expr::VectorSelector(s) => s,
+            crate::promql::Expr::MatrixSelector(m) => &m.selector,
+            _ => return,
+        };
+        let Some(span) = sel.name_span else { return };
+        if let Some(u) = q.uses.iter().find(|u| span.start <= u.replaced.start && u.replaced.end <= span.end) {
+            out.push((
+                q.map.map_span(span),
+                format!("metric name built from `${}`: not checked against the schema or the recording rules", u.name),
+            ));
+        }
+    });
+    let structural = structural_uses(q, expr);
+    if let Some(first) = structural.first() {
+        let mut names: Vec<String> = structural.iter().map(|u| format!("`${}`", u.name)).collect();
+        names.dedup();
+        let verb = if names.len() == 1 { "shapes" } else { "shape" };
+        out.push((
+            q.map.map_span(first.replaced),
+            format!("{} {verb} the query: label checks skipped", names.join(", ")),
+        ));
+    }
+    out
+}
+
 /// `libraryPanel: {uid, name}` on a panel without an inline model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LibraryRef {
@@ -170,6 +254,8 @@ pub struct Stats {
     pub variable_queries_parsed: usize,
     /// Queries that did not parse: where, and why.
     pub unparsable: Vec<(FileSpan, String)>,
+    /// Parts of parsed queries that a variable makes unknowable: where, and what was not checked.
+    pub not_checked: Vec<(FileSpan, String)>,
     /// Queries on other datasources, not parsed as PromQL.
     pub skipped: BTreeMap<String, usize>,
     /// Library panels whose model is neither in the dashboard nor in a file of the run.

@@ -286,8 +286,10 @@ impl Finder<'_> {
     }
 
     fn dashboard(&mut self, layer: Layer<'_>, d: &Value, label: String) {
-        let title = d.str_at("title").unwrap_or("");
-        let name = format!("{label}dashboard `{title}`");
+        let name = match d.str_at("title").filter(|t| !t.is_empty()) {
+            Some(title) => format!("{label}dashboard `{title}`"),
+            None => format!("{label}untitled dashboard"),
+        };
         let mut b = Builder::new(self.file, layer, Vars::of_dashboard(d), DashboardKind::Dashboard, name);
         // library panels exported with the dashboard (`__elements`)
         let elements = d.get("__elements").and_then(Value::as_object);
@@ -388,6 +390,8 @@ impl<'a> Builder<'a> {
             queries: 0,
             targets: 0,
             library: true,
+            unit: None,
+            description: true,
         });
     }
 
@@ -399,10 +403,13 @@ impl<'a> Builder<'a> {
             title: p.str_at("title").unwrap_or("").to_string(),
             kind: p.str_at("type").unwrap_or("").to_string(),
             span: self.panel_span(p),
-            prometheus: ds.is_prometheus(),
+            // without targets, the panel's own datasource decides; with some, theirs
+            prometheus: targets.is_empty() && ds.is_prometheus() && ds != Datasource::Mixed,
             queries: 0,
             targets: targets.len(),
             library: false,
+            unit: unit(p),
+            description: p.str_at("description").is_some_and(|d| !d.trim().is_empty()),
         };
         for t in targets {
             let tds = datasource::of_query(t.get("datasource"), &ds, &self.vars);
@@ -425,9 +432,6 @@ impl<'a> Builder<'a> {
                 panel.queries += 1;
                 self.dash.queries.push(q);
             }
-        }
-        if matches!(ds, Datasource::Mixed) && panel.queries == 0 {
-            panel.prometheus = false;
         }
         self.dash.panels.push(panel);
     }
@@ -532,6 +536,23 @@ impl<'a> Builder<'a> {
             }
         }
     }
+}
+
+/// The unit a panel displays its values in: `fieldConfig.defaults.unit`, a legacy graph's
+/// left axis `format`, a singlestat's `format`; `Some("")` when value mappings stand in for one.
+fn unit(p: &Value) -> Option<String> {
+    let defaults = p.get("fieldConfig").and_then(|f| f.get("defaults"));
+    let found = defaults
+        .and_then(|d| d.str_at("unit"))
+        .or_else(|| p.get("yaxes").and_then(Value::as_array).and_then(|a| a.first()).and_then(|y| y.str_at("format")))
+        .or_else(|| p.str_at("format"))
+        .filter(|u| !u.is_empty() && *u != "none" && *u != "short");
+    if let Some(u) = found {
+        return Some(u.to_string());
+    }
+    let mapped = defaults.and_then(|d| d.get("mappings")).and_then(Value::as_array).is_some_and(|m| !m.is_empty())
+        || p.get("valueMaps").and_then(Value::as_array).is_some_and(|m| !m.is_empty());
+    mapped.then(String::new)
 }
 
 fn describe(ds: &Datasource) -> String {

@@ -425,8 +425,11 @@ pub struct Call {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberLiteral {
+    /// The value; a duration literal (`5m`) is in seconds, as in Prometheus.
     pub value: f64,
     pub span: Span,
+    /// Written as a duration (`time() - 5m`), which Prometheus prints back as one.
+    pub duration: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

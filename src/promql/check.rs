@@ -207,12 +207,8 @@ impl Checker<'_> {
         if f.name == "info"
             && let Some(arg) = c.args.get(1)
         {
-            let t = arg.value_type();
-            if t != ValueType::Vector {
-                return err(format!("expected type instant vector in call to function {name}, got {t}"), c.span);
-            }
-            // Upstream type-asserts a vector selector here and panics otherwise; its parser turns
-            // the panic into this bare error.
+            // Upstream type-asserts a vector selector here (after a type check whose error would
+            // only precede it), so anything else panics, which its parser turns into this bare error.
             let Expr::VectorSelector(vs) = arg else {
                 return err(super::INTERNAL_ERROR, c.span);
             };
@@ -240,14 +236,42 @@ impl Checker<'_> {
 
 /// Whether a matcher matches the empty string (Prometheus's `Matcher.Matches("")`).
 ///
-/// Only nameless selectors need this, so the regex is compiled here, off the common path.
+/// Only nameless selectors need this. The regex's syntax tree usually answers it (a minimum match
+/// length above zero cannot match ""; without assertions, a zero minimum can); only patterns with
+/// anchors or word boundaries, or outside `regex-syntax`'s dialect, are compiled to ask.
 fn matches_empty(m: &Matcher) -> bool {
     match m.op {
         MatchOp::Equal => m.value.is_empty(),
         MatchOp::NotEqual => !m.value.is_empty(),
-        MatchOp::Re | MatchOp::NotRe => {
-            let re_matches = regex::Regex::new(&format!("^(?s:{})$", m.value)).map(|r| r.is_match("")).unwrap_or(false);
-            re_matches == (m.op == MatchOp::Re)
+        MatchOp::Re | MatchOp::NotRe => regex_matches_empty(&m.value) == (m.op == MatchOp::Re),
+    }
+}
+
+fn regex_matches_empty(re: &str) -> bool {
+    let hir = regex_syntax::ParserBuilder::new().dot_matches_new_line(true).build().parse(re);
+    if let Ok(hir) = &hir {
+        let props = hir.properties();
+        if props.look_set().is_empty() {
+            return props.minimum_len() == Some(0);
+        }
+        if props.minimum_len().is_some_and(|n| n > 0) {
+            return false;
+        }
+    }
+    regex::Regex::new(&format!("^(?s:{re})$")).map(|r| r.is_match("")).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regex_matches_empty as empty;
+
+    #[test]
+    fn empty_string_matching() {
+        for re in ["", ".*", "a*", "a|", "(a|b)?", "^$", "(?i)x*"] {
+            assert!(empty(re), "{re}");
+        }
+        for re in [".+", "a", "5..", "a|b", "^a", r"\b", "x{1,}"] {
+            assert!(!empty(re), "{re}");
         }
     }
 }

@@ -199,15 +199,18 @@ pub fn parse_duration(orig: &str) -> Result<i64, String> {
     Ok(dur as i64)
 }
 
-/// `model.Duration(d).String()` for a non-negative duration in milliseconds: years and weeks only
-/// when they divide the duration exactly, then days, hours, minutes, seconds, milliseconds.
+/// `model.Duration(d).String()` for a duration in milliseconds: years and weeks only when they
+/// divide the duration exactly, then days, hours, minutes, seconds, milliseconds.
 pub fn format_duration_ms(ms: i64) -> String {
     use std::fmt::Write;
     if ms == 0 {
         return "0s".to_string();
     }
-    let mut ms = ms;
     let mut r = String::new();
+    if ms < 0 {
+        r.push('-');
+    }
+    let mut ms = ms.unsigned_abs() as i64;
     for (unit, mult, exact) in [
         ("y", 365 * 24 * 3_600_000i64, true),
         ("w", 7 * 24 * 3_600_000, true),
@@ -227,6 +230,11 @@ pub fn format_duration_ms(ms: i64) -> String {
         }
     }
     r
+}
+
+/// Go's float64-to-int64 conversion on amd64: NaN and out-of-range values become `MinInt64`.
+pub fn go_f64_to_i64(v: f64) -> i64 {
+    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) { v as i64 } else { i64::MIN }
 }
 
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: shortest digits, never an exponent.

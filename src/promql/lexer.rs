@@ -216,6 +216,9 @@ pub struct Lexer<'a> {
 
 const NO_CHAR: u8 = 0;
 
+/// What Go's `%q` prints for the lexer's end-of-input rune (-1): the replacement character.
+const EOF_RUNE: char = '\u{FFFD}';
+
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -372,7 +375,7 @@ impl<'a> Lexer<'a> {
                     if let Some(c) = t {
                         self.pos += c.len_utf8();
                     }
-                    let shown = t.map_or_else(|| "%!q(int32=-1)".to_string(), quote_rune);
+                    let shown = quote_rune(t.unwrap_or(EOF_RUNE));
                     return Some(self.errorf(format!("unexpected character after '!': {shown}")));
                 }
             }
@@ -500,7 +503,7 @@ impl<'a> Lexer<'a> {
                     if let Some(c) = t {
                         self.pos += c.len_utf8();
                     }
-                    let shown = t.map_or_else(|| "%!q(int32=-1)".to_string(), quote_rune);
+                    let shown = quote_rune(t.unwrap_or(EOF_RUNE));
                     return Some(self.errorf(format!("unexpected character after '!' inside braces: {shown}")));
                 }
             },
@@ -765,5 +768,158 @@ impl<'a> Lexer<'a> {
             }
         }
         self.emit(Tok::String)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// All tokens up to EOF as (kind, text), or the lexer error.
+    fn lex(input: &str) -> Result<Vec<(Tok, &str)>, (String, Span)> {
+        let mut l = Lexer::new(input);
+        let mut out = Vec::new();
+        loop {
+            let t = l.next_token();
+            match t.kind {
+                Tok::Eof => return Ok(out),
+                Tok::Error => return Err((l.error.clone(), t.span)),
+                k => out.push((k, t.text(input))),
+            }
+        }
+    }
+
+    #[test]
+    fn tokens_and_spans() {
+        let q = r#"sum by (job) (rate(http_requests_total{code=~"5.."}[5m] offset 1h)) > bool 0.5 # note"#;
+        let toks = lex(q).expect("lexes");
+        let kinds: Vec<Tok> = toks.iter().map(|t| t.0).collect();
+        assert_eq!(
+            kinds,
+            [
+                Tok::Agg(AggregateOp::Sum),
+                Tok::By,
+                Tok::LParen,
+                Tok::Identifier,
+                Tok::RParen,
+                Tok::LParen,
+                Tok::Identifier,
+                Tok::LParen,
+                Tok::Identifier,
+                Tok::LBrace,
+                Tok::Identifier,
+                Tok::EqlRegex,
+                Tok::String,
+                Tok::RBrace,
+                Tok::LBracket,
+                Tok::Duration,
+                Tok::RBracket,
+                Tok::Offset,
+                Tok::Duration,
+                Tok::RParen,
+                Tok::RParen,
+                Tok::Gtr,
+                Tok::Bool,
+                Tok::Number,
+            ]
+        );
+        assert_eq!(toks[8].1, "http_requests_total");
+        assert_eq!(toks[12].1, r#""5..""#);
+        let mut l = Lexer::new(q);
+        let first = l.next_token();
+        assert_eq!(first.span, Span::new(0, 3));
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive_but_not_inside_braces() {
+        let toks = lex("SUM BY Offset AND inf NaN start{by='x', offset=\"y\"}").expect("lexes");
+        let kinds: Vec<Tok> = toks.iter().map(|t| t.0).collect();
+        assert_eq!(
+            &kinds[..6],
+            [Tok::Agg(AggregateOp::Sum), Tok::By, Tok::Offset, Tok::Land, Tok::Number, Tok::Number]
+        );
+        assert_eq!(kinds[6], Tok::Start);
+        assert_eq!(kinds[8], Tok::Identifier, "keywords are plain identifiers inside braces");
+        assert_eq!(lex("foo:bar").expect("lexes")[0].0, Tok::MetricIdentifier);
+    }
+
+    #[test]
+    fn numbers_and_durations() {
+        for (q, kind) in [
+            ("1", Tok::Number),
+            ("1_000", Tok::Number),
+            ("0x1F", Tok::Number),
+            ("0X_1f", Tok::Number),
+            (".5", Tok::Number),
+            ("5.", Tok::Number),
+            ("1e-3", Tok::Number),
+            ("5m", Tok::Duration),
+            ("1h30m", Tok::Duration),
+            ("1s500ms", Tok::Duration),
+            ("1.5h", Tok::Duration),
+        ] {
+            assert_eq!(lex(q).expect(q), [(kind, q)], "{q}");
+        }
+        for (q, msg) in [
+            ("5mm", r#"bad number or duration syntax: "5mm""#),
+            ("0de", r#"bad number or duration syntax: "0de""#),
+            ("1__0", r#"bad number or duration syntax: "1__""#),
+            ("1.5.5", r#"bad number or duration syntax: "1.5.""#),
+            ("0x1.5", r#"bad number or duration syntax: "0x1.""#),
+        ] {
+            assert_eq!(lex(q).map_err(|e| e.0), Err(msg.to_string()), "{q}");
+        }
+    }
+
+    #[test]
+    fn brackets_have_their_own_state() {
+        // After the first duration, letters in brackets lex as `:` (upstream's quirk).
+        let kinds: Vec<Tok> = lex("foo[5m x]").expect("lexes").iter().map(|t| t.0).collect();
+        assert_eq!(kinds, [Tok::Identifier, Tok::LBracket, Tok::Duration, Tok::Colon, Tok::RBracket]);
+        assert_eq!(lex("foo[x]").map_err(|e| e.0), Err("unexpected character in duration expression: 'x'".into()));
+        assert_eq!(
+            lex("foo[:5m]").map_err(|e| e.0),
+            Err("unexpected colon before duration in duration expression".into())
+        );
+        assert_eq!(lex("foo[5m").map_err(|e| e.0), Err("unclosed left bracket".into()));
+        assert_eq!(lex("foo]").map_err(|e| e.0), Err("unexpected right bracket ']'".into()));
+        assert_eq!(lex("foo !").map_err(|e| e.0), Err("unexpected character after '!': '\u{FFFD}'".into()));
+    }
+
+    #[test]
+    fn strings_validate_go_escapes() {
+        assert!(lex(r#""a\n\t\"\u00e9\x41\101""#).is_ok());
+        assert!(lex(r"'it\'s'").is_ok());
+        assert!(lex(r"`raw \q`").is_ok());
+        for (q, msg) in [
+            (r#""\q""#, "unknown escape sequence U+0071 'q'"),
+            (r#""\'""#, "unknown escape sequence U+0027 '''"),
+            (r#""\x4""#, "illegal character U+0022 '\"' in escape sequence"),
+            (r#""\ud800""#, "escape sequence is an invalid Unicode code point"),
+            (r#""abc"#, "unterminated quoted string"),
+            ("`abc", "unterminated raw string"),
+            ("\"\u{FFFD}\"", "invalid UTF-8 rune"),
+        ] {
+            assert_eq!(lex(q).map_err(|e| e.0), Err(msg.to_string()), "{q}");
+        }
+        // A lexer error spans from the token start to the end of the input.
+        assert_eq!(lex(r#"a + "\q" + b"#).map_err(|e| e.1), Err(Span::new(4, 12)));
+    }
+
+    #[test]
+    fn describes_tokens_like_upstream() {
+        let d = |q: &str| {
+            let mut l = Lexer::new(q);
+            describe(l.next_token(), q)
+        };
+        assert_eq!(d("foo"), r#"identifier "foo""#);
+        assert_eq!(d("a:b"), r#"metric identifier "a:b""#);
+        assert_eq!(d("5"), r#"number "5""#);
+        assert_eq!(d("BY"), "<BY>");
+        assert_eq!(d("Sum"), "<aggr:Sum>");
+        assert_eq!(d("=="), "<op:==>");
+        assert_eq!(d("start"), r#""start""#);
+        assert_eq!(d(","), r#"",""#);
+        assert_eq!(d(""), "end of input");
     }
 }

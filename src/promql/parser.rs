@@ -14,7 +14,7 @@
 
 use super::ast::*;
 use super::functions;
-use super::gonum::{format_float_f6, parse_duration, parse_number};
+use super::gonum::{format_float_f6, go_f64_to_i64, parse_duration, parse_number};
 use super::goquote::{quote, unquote};
 use super::lexer::{Lexer, Tok, Token, describe};
 use super::regex::validate_regex;
@@ -71,7 +71,16 @@ pub struct Parser<'a> {
     deferred: Option<Perr>,
     /// End of the last token consumed.
     prev_end: u32,
+    /// Nesting budget in use: an upper bound on both this parser's recursion and the depth of the
+    /// tree built so far (see `MAX_DEPTH`).
+    depth: u32,
 }
+
+/// How deeply an expression may nest. Prometheus has no limit (yacc keeps its stack on the heap),
+/// but this parser, the type check, the printer and `Drop` all recurse over the tree, so without a
+/// bound a crafted input could overflow the stack. Real expressions stay far below it: the deepest
+/// of the ~16,000 rule expressions and dashboard queries in our corpus needs 20.
+pub const MAX_DEPTH: u32 = 100;
 
 /// Binary operators and their precedence (higher binds tighter), from the grammar's `%left` list.
 fn binop(kind: Tok) -> Option<(BinaryOp, u8)> {
@@ -155,7 +164,7 @@ fn ns_to_secs(ns: i64) -> f64 {
 
 /// `time.Duration(math.Round(secs * float64(time.Second)))`.
 fn secs_to_ns(secs: f64) -> i64 {
-    (secs * 1e9).round() as i64
+    go_f64_to_i64((secs * 1e9).round())
 }
 
 /// Prometheus's `durationMilliseconds`: truncating nanoseconds to milliseconds.
@@ -165,7 +174,16 @@ fn ns_to_ms(ns: i64) -> i64 {
 
 impl<'a> Parser<'a> {
     pub fn new(input: &'a str, opts: ParseOptions) -> Self {
-        Parser { input, lex: Lexer::new(input), la: [None, None], opts, ctx: Vec::new(), deferred: None, prev_end: 0 }
+        Parser {
+            input,
+            lex: Lexer::new(input),
+            la: [None, None],
+            opts,
+            ctx: Vec::new(),
+            deferred: None,
+            prev_end: 0,
+            depth: 0,
+        }
     }
 
     fn lex_one(&mut self) -> PResult<Token> {
@@ -249,14 +267,27 @@ impl<'a> Parser<'a> {
         Ok(e)
     }
 
+    /// Takes one level of the nesting budget (see `MAX_DEPTH`).
+    fn deeper(&mut self, at: Span) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return err(format!("expression nests too deeply (more than {MAX_DEPTH} levels)"), at);
+        }
+        Ok(())
+    }
+
     fn expr(&mut self, min_prec: u8) -> PResult<Expr> {
+        let base = self.depth;
+        let start = self.peek()?.span;
+        self.deeper(start)?;
         let mut lhs = self.unary_expr()?;
         loop {
             let t = self.peek()?;
-            let Some((op, prec)) = binop(t.kind) else { return Ok(lhs) };
+            let Some((op, prec)) = binop(t.kind) else { break };
             if prec < min_prec {
-                return Ok(lhs);
+                break;
             }
+            self.deeper(t.span)?;
             self.advance()?;
             let (return_bool, matching) = self.bin_modifier()?;
             let rhs = self.expr(if op == BinaryOp::Pow { prec } else { prec + 1 })?;
@@ -271,6 +302,8 @@ impl<'a> Parser<'a> {
                 span,
             });
         }
+        self.depth = base;
+        Ok(lhs)
     }
 
     fn unary_expr(&mut self) -> PResult<Expr> {
@@ -289,7 +322,7 @@ impl<'a> Parser<'a> {
         Ok(match operand {
             Expr::Number(n) => {
                 let value = if op == UnaryOp::Neg { -n.value } else { n.value };
-                Expr::Number(NumberLiteral { value, span })
+                Expr::Number(NumberLiteral { value, span, duration: n.duration })
             }
             other => Expr::Unary(Unary { op, expr: Box::new(other), span }),
         })
@@ -322,10 +355,15 @@ impl<'a> Parser<'a> {
                 self.advance()?;
                 vm.card = if g.kind == Tok::GroupLeft { Cardinality::ManyToOne } else { Cardinality::OneToMany };
                 let mut end = g.span;
-                if self.peek()?.kind == Tok::LParen {
+                // `maybe_grouping_labels` may be empty only before an expression: this is the one
+                // state with an error production that also reduces, so anything else is an error.
+                let n = self.peek()?;
+                if n.kind == Tok::LParen {
                     let (include, e) = self.grouping_labels()?;
                     vm.include = include;
                     end = e;
+                } else if !starts_expr(n.kind) {
+                    return self.unexpected_in(n, "grouping opts", "\"(\"");
                 }
                 vm.group_span = Some(g.span.to(end));
             }
@@ -403,7 +441,7 @@ impl<'a> Parser<'a> {
             Tok::Number | Tok::Duration => {
                 self.advance()?;
                 let value = self.literal_value(t)?;
-                Ok(Expr::Number(NumberLiteral { value, span: t.span }))
+                Ok(Expr::Number(NumberLiteral { value, span: t.span, duration: t.kind == Tok::Duration }))
             }
             Tok::String => {
                 self.advance()?;
@@ -644,13 +682,14 @@ impl<'a> Parser<'a> {
                     self.advance()?;
                     e = self.offset(e, t, &mut off)?;
                 }
+                Tok::LBracket => {
+                    self.deeper(t.span)?;
+                    self.advance()?;
+                    e = self.range_or_subquery(e, t, &mut off)?;
+                }
                 Tok::At => {
                     self.advance()?;
                     e = self.at(e, t)?;
-                }
-                Tok::LBracket => {
-                    self.advance()?;
-                    e = self.range_or_subquery(e, t, &mut off)?;
                 }
                 _ => return Ok(e),
             }
@@ -683,6 +722,9 @@ impl<'a> Parser<'a> {
 
     /// `duration_expr`, by precedence climbing over `+ - * / % ^`.
     fn dur_expr(&mut self, min_prec: u8) -> PResult<Dur> {
+        let base = self.depth;
+        let start = self.peek()?.span;
+        self.deeper(start)?;
         let mut lhs = self.dur_unary()?;
         loop {
             let t = self.peek()?;
@@ -690,11 +732,12 @@ impl<'a> Parser<'a> {
                 Tok::Add | Tok::Sub => 4,
                 Tok::Mul | Tok::Div | Tok::Mod => 5,
                 Tok::Pow => 6,
-                _ => return Ok(lhs),
+                _ => break,
             };
             if prec < min_prec {
-                return Ok(lhs);
+                break;
             }
+            self.deeper(t.span)?;
             self.advance()?;
             let rhs = self.dur_expr(if t.kind == Tok::Pow { prec } else { prec + 1 })?;
             self.experimental_check(lhs.span)?;
@@ -723,6 +766,8 @@ impl<'a> Parser<'a> {
             };
             lhs = Dur { secs, span, is_expr: true, experimental: true, eval_err };
         }
+        self.depth = base;
+        Ok(lhs)
     }
 
     fn dur_unary(&mut self) -> PResult<Dur> {
@@ -792,7 +837,7 @@ impl<'a> Parser<'a> {
         {
             self.deferred = Some(e);
         }
-        (d.secs * 1000.0) as i64
+        go_f64_to_i64(d.secs * 1000.0)
     }
 
     fn offset(&mut self, e: Expr, kw: Token, off: &mut OffsetState) -> PResult<Expr> {
@@ -934,7 +979,7 @@ impl<'a> Parser<'a> {
         if ts.is_nan() || ts.is_infinite() || ts >= i64::MAX as f64 || ts <= i64::MIN as f64 {
             return err(format!("timestamp out of bounds for @ modifier: {}", format_float_f6(ts)), e.span());
         }
-        Ok(AtModifier::Timestamp((ts * 1000.0).round() as i64))
+        Ok(AtModifier::Timestamp(go_f64_to_i64((ts * 1000.0).round())))
     }
 
     fn range_or_subquery(&mut self, e: Expr, open: Token, off: &mut OffsetState) -> PResult<Expr> {

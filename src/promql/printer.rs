@@ -1,19 +1,28 @@
 //! `Display` for expressions, printing exactly what Prometheus 3.5.3's `Expr.String()`
 //! (`promql/parser/printer.go`) prints, for messages and rule output.
 //!
-//! Two differences follow from the AST's design (ranges and offsets are stored folded to
-//! milliseconds): a duration written as an expression (`[5m+1m]`) prints folded (`[6m]`), and a
-//! duration literal used as a number (`foo > 5m`) prints as seconds (`foo > 300`).
+//! One difference follows from the AST's design (ranges and offsets are stored folded to
+//! milliseconds): a duration written as an expression (`[5m+1m]`, 3.5's experimental duration
+//! arithmetic) prints folded (`[6m]`), where Prometheus prints the expression.
 
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::*;
-use super::gonum::{format_duration_ms, format_float};
+use super::gonum::{format_duration_ms, format_float, go_f64_to_i64};
 use super::goquote::push_quoted;
 
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
+            Expr::Number(n) if n.duration => {
+                // `model.Duration(v * 1e9)`: the float converts to nanoseconds by truncation.
+                let ns = |v: f64| go_f64_to_i64(v * 1e9);
+                if n.value < 0.0 {
+                    write!(f, "-{}", format_duration_ms(ns(-n.value) / 1_000_000))
+                } else {
+                    f.write_str(&format_duration_ms(ns(n.value) / 1_000_000))
+                }
+            }
             Expr::Number(n) => f.write_str(&format_float(n.value)),
             Expr::String(s) => {
                 let mut out = String::with_capacity(s.value.len() + 2);
@@ -177,4 +186,57 @@ fn write_modifiers(f: &mut Formatter<'_>, m: &Modifiers) -> fmt::Result {
         write!(f, " offset -{}", format_duration_ms(-m.offset))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::promql::{ParseOptions, parse};
+
+    fn round(q: &str) -> String {
+        match parse(q, ParseOptions::PROMQLTEST) {
+            Ok(e) => e.to_string(),
+            Err(e) => panic!("{q}: {e}"),
+        }
+    }
+
+    #[test]
+    fn prints_like_prometheus() {
+        // Expected strings are promtool 3.5.3's.
+        for (q, want) in [
+            ("sum(rate(foo[5m])) by (job)", "sum by (job) (rate(foo[5m]))"),
+            ("sum without() (foo)", "sum without () (foo)"),
+            ("sum by () (foo)", "sum(foo)"),
+            (r#"sum by ("a.b", c) (foo)"#, r#"sum by ("a.b", c) (foo)"#),
+            (r#"foo{b="2", a=~"1", "x.y"!="3"}"#, r#"foo{"x.y"!="3",a=~"1",b="2"}"#),
+            (r#"{"foo.bar"}"#, r#"{__name__="foo.bar"}"#),
+            ("foo offset 5m @ 10", "foo @ 10.000 offset 5m"),
+            ("foo[90] offset -1h30m", "foo[1m30s] offset -1h30m"),
+            ("rate(foo[5m])[1h:] @ start()", "rate(foo[5m])[1h:] @ start()"),
+            ("foo[14d:1w]", "foo[2w:1w]"),
+            ("foo * on(a) group_left bar", "foo * on (a) group_left () bar"),
+            ("foo > bool ignoring(a) bar", "foo > bool ignoring (a) bar"),
+            ("foo + on() bar", "foo + on () bar"),
+            ("foo + ignoring() bar", "foo + bar"),
+            ("time() - 5m", "time() - 5m"),
+            ("-1h30m", "-1h30m"),
+            ("0x1F + .5 + Inf - -Inf", "31 + 0.5 + +Inf - -Inf"),
+            ("1e-7", "0.0000001"),
+            ("-(foo)", "-(foo)"),
+            (r#"label_replace(foo, "dst", "$1", "src", "(.*)")"#, r#"label_replace(foo, "dst", "$1", "src", "(.*)")"#),
+            ("'it\\'s' ", r#""it's""#),
+            (r#""tab\there\u00a0""#, r#""tab\there\u00a0""#),
+            ("topk(5, foo)", "topk(5, foo)"),
+            (r#"count_values("v", foo)"#, r#"count_values("v", foo)"#),
+            ("foo atan2 bar", "foo atan2 bar"),
+            ("foo AND bar", "foo and bar"),
+        ] {
+            assert_eq!(round(q), want, "{q}");
+        }
+    }
+
+    #[test]
+    fn prints_folded_duration_expressions() {
+        // Documented difference: Prometheus would print `foo[5m + 1m]`.
+        assert_eq!(round("foo[5m+1m]"), "foo[6m]");
+    }
 }

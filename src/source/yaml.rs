@@ -123,6 +123,12 @@ impl YamlError {
 
 /// Refuses content that is not text: NUL bytes and other C0 control characters YAML does not allow.
 pub fn check_text(text: &str) -> Result<(), YamlError> {
+    // fast path over bytes: C0 controls and DEL are single bytes, C1 controls start with 0xC2
+    let b = text.as_bytes();
+    let suspicious = b.iter().any(|&x| (x < 0x20 && !matches!(x, b'\t' | b'\n' | b'\r')) || x == 0x7f || x == 0xc2);
+    if !suspicious {
+        return Ok(());
+    }
     match text.char_indices().find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}')) {
         Some((i, c)) => Err(YamlError::at(
             i,
@@ -281,9 +287,142 @@ fn merge(entries: &mut Vec<Entry>, merged: &mut usize, key: &Node, value: Node) 
     Ok(())
 }
 
+/// Files at least this large are split for parallel parsing when their shape allows it.
+const SPLIT_THRESHOLD: usize = 256 * 1024;
+
 /// Parses a YAML stream into documents.
+///
+/// A large rule file that is just `groups:` and a block list (the usual shape of generated rule
+/// files) is cut at its list items and the pieces are parsed in parallel; any doubt about the shape
+/// (anchors, several documents, other top-level keys, a piece that does not parse alone) falls back
+/// to parsing the whole text, so errors and results are those of the sequential parse.
 pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
     check_text(text)?;
+    if text.len() >= SPLIT_THRESHOLD {
+        if let Some(docs) = parse_split(text) {
+            return Ok(docs);
+        }
+    }
+    parse_whole(text)
+}
+
+/// The item starts of a top-level `groups:` block list, if the text has exactly that shape:
+/// (offset of the `groups` key, offsets where items start).
+fn split_points(text: &str) -> Option<(usize, Vec<usize>)> {
+    if text.contains('&') || text.starts_with("%") {
+        return None;
+    }
+    let mut key = None;
+    let mut indent = None;
+    let mut items = Vec::new();
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start_matches(' ');
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if body.starts_with("---") || body.starts_with("...") || trimmed.starts_with('\t') {
+            return None;
+        }
+        let col = body.len() - trimmed.len();
+        match (key, indent) {
+            (None, _) => {
+                let rest = body.strip_prefix("groups:")?;
+                let rest = rest.trim_start_matches(' ');
+                if !(rest.is_empty() || rest.starts_with('#')) {
+                    return None;
+                }
+                key = Some(start);
+            }
+            (Some(_), None) => {
+                if !(trimmed.starts_with("- ") || trimmed == "-") {
+                    return None;
+                }
+                indent = Some(col);
+                items.push(start);
+            }
+            (Some(_), Some(n)) => {
+                if col < n || (col == 0 && n > 0) {
+                    return None;
+                }
+                if col == n {
+                    if !(trimmed.starts_with("- ") || trimmed == "-") {
+                        return None;
+                    }
+                    items.push(start);
+                }
+            }
+        }
+    }
+    Some((key?, items))
+}
+
+fn shift(node: &mut Node, by: u32) {
+    node.span.start += by;
+    node.span.end += by;
+    match &mut node.kind {
+        NodeKind::Scalar(_) => {}
+        NodeKind::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
+        NodeKind::Map(entries) => entries.iter_mut().for_each(|e| {
+            shift(&mut e.key, by);
+            shift(&mut e.value, by);
+        }),
+    }
+}
+
+fn parse_split(text: &str) -> Option<Vec<Document>> {
+    use rayon::prelude::*;
+    let (key, items) = split_points(text)?;
+    let pieces = (rayon::current_num_threads() * 4).clamp(2, items.len().max(2));
+    let per = items.len().div_ceil(pieces).max(1);
+    let mut bounds: Vec<(usize, usize)> = Vec::new();
+    for chunk in items.chunks(per) {
+        let start = *chunk.first()?;
+        bounds.push((start, 0));
+    }
+    for i in 0..bounds.len() {
+        bounds[i].1 = bounds.get(i + 1).map_or(text.len(), |b| b.0);
+    }
+    let parsed: Vec<Option<Vec<Node>>> = bounds
+        .par_iter()
+        .map(|&(a, b)| {
+            let mut docs = parse_whole(text.get(a..b)?).ok()?;
+            if docs.len() != 1 {
+                return None;
+            }
+            let mut root = docs.pop()?.root?;
+            shift(&mut root, a as u32);
+            match root.kind {
+                NodeKind::Seq(items) => Some(items),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut all = Vec::with_capacity(items.len());
+    for p in parsed {
+        all.extend(p?);
+    }
+    if all.len() != items.len() {
+        return None;
+    }
+    // as in the sequential parse, a block sequence's span starts with its first item's content
+    let seq_span = FileSpan::new(all.first()?.span.start, all.last()?.span.end);
+    let key_node = Node {
+        kind: NodeKind::Scalar(Scalar { value: "groups".to_string(), style: ScalarStyle::Plain, tag: None }),
+        span: FileSpan::new(key as u32, key as u32 + 6),
+    };
+    let value = Node { kind: NodeKind::Seq(all), span: seq_span };
+    let root = Node {
+        kind: NodeKind::Map(vec![Entry { key: key_node, value }]),
+        span: FileSpan::new(key as u32, seq_span.end),
+    };
+    Some(vec![Document { root: Some(root), start: key as u32 }])
+}
+
+fn parse_whole(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut b = Builder {
         text,
         stack: Vec::new(),
@@ -472,6 +611,31 @@ mod tests {
         let t = "a: [1, 2\nb: 3\n";
         let e = parse(t).unwrap_err();
         assert!(e.offset > 0, "{e:?}");
+    }
+
+    #[test]
+    fn split_parse_equals_whole_parse() {
+        let mut t = String::from("# generated\ngroups:\n");
+        for g in 0..3000 {
+            t.push_str(&format!(
+                "- name: g{g}\n  rules:\n  - alert: A{g}\n    expr: |\n      up{{job=\"x\"}}\n      - 1 > 0\n    labels: {{a: b}}\n\n"
+            ));
+        }
+        assert!(t.len() >= SPLIT_THRESHOLD);
+        assert!(split_points(&t).is_some());
+        let split = parse_split(&t).unwrap();
+        let whole = parse_whole(&t).unwrap();
+        let (a, b) = (split[0].root.as_ref().unwrap(), whole[0].root.as_ref().unwrap());
+        assert_eq!((split[0].start, a.span), (whole[0].start, b.span));
+        let (sa, sb) = (a.get("groups").unwrap(), b.get("groups").unwrap());
+        assert_eq!(sa.span, sb.span);
+        assert_eq!(sa.as_seq().unwrap().len(), sb.as_seq().unwrap().len());
+        assert!(split == whole, "trees differ");
+        // other shapes are not split
+        assert!(split_points("groups:\n- a\nother: 1\n").is_none());
+        assert!(split_points("groups:\n- &x a\n- *x\n").is_none());
+        assert!(split_points("a: 1\n---\ngroups: []\n").is_none());
+        assert!(split_points("groups:\n  - a\n  - b\n").unwrap().1.len() == 2);
     }
 
     #[test]
