@@ -315,7 +315,7 @@ impl<'a> ExprSite<'a> {
     }
 
     /// Whether a variable stands for part of the query's structure (a label in `by ($x)`, an
-    /// operator, a parameter), not only for a matcher value, a range or part of a metric name.
+    /// operator), not only for a matcher value, a range, a number or part of a metric name.
     /// Checks that infer labels through the whole expression skip such queries.
     pub fn shaped_by_variables(&self) -> bool {
         let ExprOrigin::Dashboard { query, .. } = &self.origin else { return false };

@@ -148,13 +148,16 @@ impl Query {
 }
 
 /// The bare variables that stand for part of a query's structure (a label in `by ($x)`, an
-/// operator, a parameter) rather than for part of a metric name: see
+/// operator) rather than for part of a metric name or a number: see
 /// [`crate::checks::ExprSite::shaped_by_variables`].
 pub fn structural_uses<'q>(q: &'q Query, expr: &crate::promql::Expr) -> Vec<&'q Use> {
+    // a number (`topk($k, ...)`, `> $threshold`) changes no label set
+    let number = |u: &Use| q.text.get(u.replaced.range()).is_some_and(|t| t.parse::<f64>().is_ok());
     let bare: Vec<&Use> = q
         .uses
         .iter()
         .filter(|u| u.context == Context::Bare && !matches!(u.replacement, Replacement::Global | Replacement::Duration))
+        .filter(|u| !number(u))
         .collect();
     if bare.is_empty() {
         return bare;

@@ -203,6 +203,10 @@ pub fn render_stats(out: &LintOutput, w: &mut dyn Write) -> std::io::Result<()> 
             let p = src.line_col(span.start);
             writeln!(w, "  does not parse: {}:{}:{}: {message}", src.path, p.line, p.column)?;
         }
+        for (span, message) in &d.not_checked {
+            let p = src.line_col(span.start);
+            writeln!(w, "  not checked: {}:{}:{}: {message}", src.path, p.line, p.column)?;
+        }
     }
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! "end_line","end_column","help","related"}],"summary":{"files","rules","errors","warnings","infos",
 //! "dashboards","queries"},"input_errors":[{"file","line","column","message"}],
 //! "dashboards":[{"file","dashboard","kind","panels","targets":{"found","parsed"},
-//! "variable_queries":{"found","parsed"},"unparsable":[{"line","column","message"}],"skipped",
+//! "variable_queries":{"found","parsed"},"unparsable":[{"line","column","message"}],
+//! "not_checked":[{"line","column","message"}],"skipped",
 //! "empty_targets","library_panels_not_checked"}]}`.
 //!
 //! Fields may be added, never renamed (conventions.md). Lines and columns are 1-based, columns in
@@ -80,9 +81,18 @@ pub fn render(out: &LintOutput, w: &mut dyn Write) -> std::io::Result<()> {
                     json!({"line": p.map(|p| p.line), "column": p.map(|p| p.column), "message": message})
                 })
                 .collect();
+            let not_checked: Vec<Value> = d
+                .not_checked
+                .iter()
+                .map(|(span, message)| {
+                    let p = out.sources.get(d.file).map(|s| s.line_col(span.start));
+                    json!({"line": p.map(|p| p.line), "column": p.map(|p| p.column), "message": message})
+                })
+                .collect();
             json!({
                 "file": file,
                 "dashboard": d.name,
+                "not_checked": not_checked,
                 "kind": match d.kind {
                     crate::dashboard::DashboardKind::Dashboard => "dashboard",
                     crate::dashboard::DashboardKind::LibraryPanel => "library_panel",
