@@ -8,9 +8,11 @@ declare_check! {
     /// ## What it does
     /// When rule files are linted together with dashboards (`mlmon-lint rules/ dashboards/`),
     /// flags a dashboard query that selects a `level:metric:operation` name which no recording rule
-    /// of the run records (and no schema declares), and suggests the nearest recorded name. Names
-    /// starting with a colon are exporters' own; without rule files in the run the check is off,
-    /// since the rules may live anywhere.
+    /// of the run records (and no schema declares), and suggests the nearest recorded name. Some
+    /// exporters write colon names themselves: names starting with a colon, and names whose last
+    /// part looks like a raw series (`_total`, `_count`, `__`, capitals: Spinnaker's
+    /// `clouddriver:google:api__count_total`) are reported only as near misses of a recorded name.
+    /// Without rule files in the run the check is off, since the rules may live anywhere.
     ///
     /// ## Why is this bad?
     /// A panel on a series nobody records shows "No data", and nobody notices until an incident.
@@ -68,6 +70,16 @@ declare_check! {
     }
 }
 
+/// Colon names some exporters write themselves (Spinnaker's `clouddriver:google:api__count_total`,
+/// Micrometer's camelCase): a raw series suffix, `__` or capitals in the last part. Recording rule
+/// outputs do not look like that (their last part is an operation: `rate5m`, `sum`, `ratio`).
+fn exporter_like(name: &str) -> bool {
+    let last = name.rsplit(':').next().unwrap_or("");
+    ["_total", "_count", "_sum", "_bucket"].iter().any(|s| last.ends_with(s))
+        || last.contains("__")
+        || last.chars().any(|c| c.is_ascii_uppercase())
+}
+
 impl Check for UnrecordedSeries {
     fn meta(&self) -> &'static CheckMeta {
         &Self::META
@@ -93,6 +105,9 @@ impl Check for UnrecordedSeries {
                 return;
             }
             let near = suggest::closest(name, site.facts.recorded.keys().map(String::as_str));
+            if near.is_none() && exporter_like(name) {
+                return;
+            }
             let d = cx.report(
                 site.file_id(),
                 site.span(span),
@@ -139,6 +154,8 @@ mod tests {
         assert!(run("sum(job:x:rate5m)").is_empty());
         assert!(run("rate(x_total[5m])").is_empty());
         assert!(run("rate(:tensorflow:serving:request_count[5m])").is_empty());
+        assert!(run("rate(clouddriver:google:api__count_total[5m])").is_empty());
+        assert!(run("clouddriver:google:operationWaitRequests").is_empty());
         let f = run("sum(job:x:rate1m) / sum(job:x:rate1m)");
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].help.as_deref(), Some("did you mean `job:x:rate5m`?"));
