@@ -154,3 +154,8 @@ fn dashboards_alone_do_not_judge_recorded_names() {
     let s = run(&["recorded.json"]);
     assert!(!s.contains("DSH005"), "{s}");
 }
+
+#[test]
+fn grafana_v2_schema() {
+    insta::assert_snapshot!(run(&["v2.json"]));
+}

@@ -5,8 +5,7 @@
 //!   `schemaVersion`);
 //! - the HTTP API's export, `{"dashboard": {...}, "meta": {...}}`;
 //! - a Kubernetes-style object whose `spec` is a dashboard (`dashboard.grafana.app/v0alpha1`,
-//!   `v1beta1`), in JSON or YAML; the `v2` schema (`spec.elements`) is not read yet and is listed
-//!   as skipped;
+//!   `v1beta1`), in JSON or YAML, including Grafana's v2 schema (`spec.elements`, [`v2`]);
 //! - a `ConfigMap` whose `data` values are dashboard JSON (YAML or JSON manifest), a
 //!   grafana-operator `GrafanaDashboard` with the dashboard in `spec.json`, and lists of either
 //!   (`List`, `ConfigMapList`);
@@ -37,6 +36,8 @@ use crate::source::yaml::{self, Node, NodeKind};
 use crate::source::{FileSpan, SourceFile};
 
 use super::Extracted;
+
+mod v2;
 
 /// The text a tree's spans point into, and the map from it to the file (when it is itself a
 /// string inside the file).
@@ -200,11 +201,10 @@ impl Finder<'_> {
                 self.dashboard(layer, spec, format!("{label}{what}: "));
                 return Ok(1);
             }
-            if spec.get("elements").is_some() || spec.get("layout").is_some() {
-                self.out.skipped.push(format!(
-                    "{label}{what}: Grafana's v2 dashboard schema (`spec.elements`) is not read yet; its queries are not linted"
-                ));
-                return Ok(0);
+            if v2::is_v2(spec) {
+                let classic = v2::to_classic(spec);
+                self.dashboard(layer, &classic, format!("{label}{what} (v2 schema): "));
+                return Ok(1);
             }
         }
         // a one-key wrapper: `{"etcd.json": {...}}`
@@ -777,13 +777,48 @@ mod tests {
         let x = run("p.json", r#"{"name": "package", "version": "1"}"#);
         assert!(x.dashboards.is_empty());
         assert_eq!(x.skipped, ["JSON file: not a Grafana dashboard (no `panels`, `rows` or `dashboard`)"]);
-        let x = run(
-            "v2.json",
-            r#"{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "n"}, "spec": {"elements": {}, "layout": {}}}"#,
-        );
-        assert!(x.dashboards.is_empty());
-        assert!(x.skipped[0].contains("v2"), "{:?}", x.skipped);
         let e = extract(0, &SourceFile::new("b.json", "{\"a\": [1,]}")).unwrap_err();
         assert_eq!(e.to_string(), "b.json:1:10: expected a value (JSON does not allow a trailing comma), found `]`");
+    }
+
+    #[test]
+    fn v2_schema_alpha_and_beta() {
+        let beta = r#"{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "n"},
+          "spec": {"title": "V2", "layout": {}, "elements": {
+            "panel-1": {"kind": "Panel", "spec": {"id": 1, "title": "Rate",
+              "vizConfig": {"kind": "VizConfig", "group": "timeseries", "spec": {}},
+              "data": {"kind": "QueryGroup", "spec": {"queries": [
+                {"kind": "PanelQuery", "spec": {"refId": "A", "hidden": false,
+                  "query": {"kind": "DataQuery", "group": "prometheus", "version": "v0", "datasource": {"name": "${ds}"},
+                            "spec": {"expr": "rate(x_total[$__rate_interval])"}}}},
+                {"kind": "PanelQuery", "spec": {"refId": "B",
+                  "query": {"kind": "DataQuery", "group": "loki", "spec": {"expr": "{app=\"x\"}"}}}}]}}}},
+            "panel-2": {"kind": "LibraryPanel", "spec": {"id": 2, "title": "Lib", "libraryPanel": {"uid": "u", "name": "L"}}}},
+          "variables": [
+            {"kind": "DatasourceVariable", "spec": {"name": "ds", "pluginId": "prometheus"}},
+            {"kind": "QueryVariable", "spec": {"name": "job", "query": {"kind": "DataQuery", "group": "prometheus",
+              "spec": {"__legacyStringValue": "label_values(up{env=\"prod\"}, job)"}}}},
+            {"kind": "CustomVariable", "spec": {"name": "k", "query": "5,10", "current": {"text": "5", "value": "5"}}}],
+          "annotations": [{"kind": "AnnotationQuery", "spec": {"name": "deploys",
+            "query": {"kind": "DataQuery", "group": "prometheus", "spec": {"expr": "changes(build_info[5m])"}}}}]}}"#;
+        let x = run("v2.json", beta);
+        assert_eq!(x.dashboards.len(), 1, "{:?}", x.skipped);
+        let d = &x.dashboards[0];
+        assert_eq!(d.name, "Dashboard `n` (v2 schema): dashboard `V2`");
+        assert_eq!(queries(&x), ["rate(x_total[5m])", "changes(build_info[5m])", "up{env=\"prod\"}"]);
+        assert_eq!(d.skipped.get("loki"), Some(&1));
+        assert_eq!(d.library_refs[0].uid, "u");
+        assert_eq!(d.panels[0].kind, "timeseries");
+        assert_eq!(at(beta, &d.queries[0], 4), "rate");
+
+        let alpha = r#"{"apiVersion": "dashboard.grafana.app/v2alpha1", "kind": "Dashboard", "metadata": {"name": "a"},
+          "spec": {"title": "A", "elements": {"p": {"kind": "Panel", "spec": {"title": "T",
+            "vizConfig": {"kind": "stat", "spec": {}},
+            "data": {"kind": "QueryGroup", "spec": {"queries": [{"kind": "PanelQuery", "spec": {"refId": "A",
+              "datasource": {"type": "prometheus", "uid": "p"},
+              "query": {"kind": "prometheus", "spec": {"expr": "sum(up)"}}}}]}}}}}}}"#;
+        let x = run("v2a.json", alpha);
+        assert_eq!(queries(&x), ["sum(up)"]);
+        assert_eq!(x.dashboards[0].panels[0].kind, "stat");
     }
 }
