@@ -75,8 +75,23 @@ struct Finder<'o> {
 /// Reads a JSON file: dashboards, or (with `groups` at the top) a rule file, which the YAML
 /// reader handles (JSON is YAML, and Prometheus reads rule files with its YAML decoder).
 /// Returns `false` for a rule file.
+///
+/// A file that is not strict JSON is an input error (exit 2) when it looks like a dashboard or a
+/// rule file; other `.json` files in a repository (`tsconfig.json` and editor settings allow
+/// comments) are skipped with a note, so that linting a directory does not fail on them.
 pub(crate) fn from_json(file: FileId, source: &SourceFile, out: &mut Extracted) -> Result<bool, InputError> {
-    let doc = json::parse(&source.text).map_err(|e| InputError::at(source, FileSpan::point(e.offset), e.message))?;
+    let doc = match json::parse(&source.text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let relevant = ["\"panels\"", "\"rows\"", "\"dashboard\"", "\"targets\"", "\"groups\"", "\"expr\""];
+            if relevant.iter().any(|k| source.text.contains(k)) {
+                return Err(InputError::at(source, FileSpan::point(e.offset), e.message));
+            }
+            let p = source.line_col(e.offset);
+            out.skipped.push(format!("not strict JSON ({}:{}: {}) and not a dashboard", p.line, p.column, e.message));
+            return Ok(true);
+        }
+    };
     if doc.root.get("groups").is_some() {
         return Ok(false);
     }
@@ -777,8 +792,16 @@ mod tests {
         let x = run("p.json", r#"{"name": "package", "version": "1"}"#);
         assert!(x.dashboards.is_empty());
         assert_eq!(x.skipped, ["JSON file: not a Grafana dashboard (no `panels`, `rows` or `dashboard`)"]);
-        let e = extract(0, &SourceFile::new("b.json", "{\"a\": [1,]}")).unwrap_err();
-        assert_eq!(e.to_string(), "b.json:1:10: expected a value (JSON does not allow a trailing comma), found `]`");
+        let e = extract(0, &SourceFile::new("b.json", "{\"panels\": [1,]}")).unwrap_err();
+        assert_eq!(e.to_string(), "b.json:1:15: expected a value (JSON does not allow a trailing comma), found `]`");
+        // JSON with comments that is not a dashboard (tsconfig.json) is skipped, not an error
+        let x = run("tsconfig.json", "{\n  // comment\n  \"compilerOptions\": {}\n}\n");
+        assert_eq!(
+            x.skipped,
+            [
+                "not strict JSON (2:3: expected a key in double quotes, found `/` (JSON has no comments)) and not a dashboard"
+            ]
+        );
     }
 
     #[test]
