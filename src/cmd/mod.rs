@@ -27,3 +27,4 @@ pub enum Exit {
 pub mod check;
 pub mod checks;
 pub mod explain;
+pub mod promqltest;
