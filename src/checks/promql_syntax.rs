@@ -30,7 +30,15 @@ pub fn dashboard_diagnostic(file: FileId, query: &Query, err: &ParseError) -> Di
     let span = query.map.map_span(at);
     let mut d = Diagnostic::new(&PromqlSyntax::META, file, span, format!("PromQL: {}", err.message));
     let near = |u: &Span| u.start <= at.end + 1 && at.start <= u.end + 1;
-    if let Some(u) = query.stand_ins().find(|u| near(&u.replaced)) {
+    let series_fallback = matches!(
+        query.role,
+        crate::dashboard::Role::Variable { function: crate::dashboard::query::VarFunction::Series, .. }
+    ) && ["label_values", "label_names", "metrics", "query_result"]
+        .iter()
+        .any(|f| query.text.trim_start().starts_with(f));
+    if series_fallback {
+        d.help = Some("Grafana did not recognise the variable query's form (`label_values(SELECTOR, LABEL)`, `label_names(SELECTOR)`, `query_result(QUERY)`), so it sends the whole text to Prometheus as a series selector".to_string());
+    } else if let Some(u) = query.stand_ins().find(|u| near(&u.replaced)) {
         let with = query.text.get(u.replaced.range()).unwrap_or("");
         d.help = Some(format!(
             "`${}` has no value to try, so it was replaced with `{with}`; if the query needs a value of another kind there, give the variable a current value",
