@@ -8,6 +8,7 @@ pub mod changed;
 pub mod checks;
 pub mod cli;
 pub mod cmd;
+pub mod dashboard;
 pub mod diagnostic;
 pub mod engine;
 pub mod error;

@@ -7,7 +7,8 @@
 //! exclude: [vendor/, "*.generated.yaml"]   # gitignore-style, relative to this file
 //! schema: [schema/exporter.yaml]           # exporter schemas (used by schema checks)
 //! checks:
-//!   disable: [RUL002]           # codes or names (all checks are on by default)
+//!   disable: [RUL002]           # codes or names
+//!   enable: [DSH009]            # also switches on checks that are off by default (all checks are on by default)
 //!   enable: []                  # switched on even if listed in `disable`
 //!   severity: {RUL003: error}   # error | warning | info | off (off: like `disable`)
 //! ```
@@ -33,6 +34,8 @@ pub struct Settings {
     /// The configuration file these came from (`None`: built-in defaults).
     pub path: Option<PathBuf>,
     pub disabled: HashSet<&'static str>,
+    /// Checks named in `checks.enable` (those off by default run only then).
+    pub enabled: HashSet<&'static str>,
     pub severity: HashMap<&'static str, Severity>,
     pub options: CheckOptions,
     pub experimental_features: bool,
@@ -46,7 +49,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn is_enabled(&self, code: &str) -> bool {
-        !self.disabled.contains(code)
+        if self.disabled.contains(code) {
+            return false;
+        }
+        self.enabled.contains(code) || checks::find(code).is_none_or(|m| m.enabled_by_default)
     }
 
     pub fn severity_of(&self, meta: &checks::CheckMeta) -> Severity {
@@ -265,6 +271,7 @@ fn checks_section(source: &SourceFile, v: &Node, s: &mut Settings) -> Result<(),
     // `enable` wins over `disable`, so a check can be switched back on next to a broad list
     for code in enabled {
         s.disabled.remove(code);
+        s.enabled.insert(code);
     }
     Ok(())
 }

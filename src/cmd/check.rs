@@ -1,4 +1,4 @@
-//! `mlmon-lint [check] PATH...`: lint rule files and report findings.
+//! `mlmon-lint [check] PATH...`: lint rule files and dashboards and report findings.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -53,7 +53,7 @@ pub type FailOn = Level;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Rule files or directories (walked recursively, honouring .gitignore). Default: `.`
+    /// Rule files, dashboards or directories (walked recursively, honouring .gitignore). Default: `.`
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -65,6 +65,9 @@ pub struct Args {
     /// Also list the files and documents that were skipped, and the configuration used.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Print, for each dashboard, the queries found and parsed (also with --verbose).
+    #[arg(long)]
+    pub stats: bool,
     /// Exporter schema (YAML, or an exposition such as a saved `/metrics`); repeatable, the files
     /// merge. Replaces `schema:` of the configuration. See docs/schema.md.
     #[arg(long, value_name = "FILE")]
@@ -86,13 +89,19 @@ pub struct Args {
 }
 
 /// Renders `out` in `format` (without colour unless `color`).
-fn render(format: Format, out: &LintOutput, color: bool, verbose: bool, w: &mut dyn Write) -> std::io::Result<()> {
+fn render(format: Format, out: &LintOutput, color: bool, args: &Args, w: &mut dyn Write) -> std::io::Result<()> {
+    let verbose = args.verbose;
     match format {
         Format::Json => report::json::render(out, w),
         Format::Sarif => report::sarif::render(out, w),
         Format::Github => report::github::render(out, w),
         Format::Checkstyle => report::checkstyle::render(out, w),
-        Format::Human => human::render(out, human::Style { color, width: 100 }, verbose, w),
+        Format::Human => {
+            if args.stats || verbose {
+                human::render_stats(out, w)?;
+            }
+            human::render(out, human::Style { color, width: 100 }, verbose, w)
+        }
     }
 }
 
@@ -220,15 +229,14 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     let render_start = std::time::Instant::now();
     if let Some(path) = &args.output {
         let mut bytes = Vec::new();
-        let written =
-            render(args.format, &out, false, args.verbose, &mut bytes).and_then(|()| write_atomically(path, &bytes));
+        let written = render(args.format, &out, false, &args, &mut bytes).and_then(|()| write_atomically(path, &bytes));
         if let Err(e) = written {
             let _ = writeln!(io.err, "error: cannot write {}: {e}", path.display());
             return Exit::Error;
         }
     }
     let terminal = if args.output.is_some() { Format::Human } else { args.format };
-    if let Err(e) = render(terminal, &out, io.color, args.verbose, io.out) {
+    if let Err(e) = render(terminal, &out, io.color, &args, io.out) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             let _ = writeln!(io.err, "error: {e}");
             return Exit::Error;

@@ -46,8 +46,15 @@ pub fn counts(out: &LintOutput) -> Counts {
 pub fn summary_line(out: &LintOutput) -> String {
     let c = counts(out);
     let plural = |n: usize, s: &str| if n == 1 { format!("{n} {s}") } else { format!("{n} {s}s") };
+    let dashboards = if out.dashboards.is_empty() {
+        String::new()
+    } else {
+        let queries: usize = out.dashboards.iter().map(|d| d.targets + d.variable_queries).sum();
+        let q = if queries == 1 { "1 query".to_string() } else { format!("{queries} queries") };
+        format!(", {} with {q}", plural(out.dashboards.len(), "dashboard"))
+    };
     format!(
-        "{}, {}, {} in {} ({})",
+        "{}, {}, {} in {} ({}{dashboards})",
         plural(c.errors, "error"),
         plural(c.warnings, "warning"),
         plural(c.infos, "info"),
