@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod diagnostic;
 pub mod error;
 pub mod extract;
+pub mod go;
 pub mod gofmt;
 pub mod input;
 pub mod lint;

@@ -7,8 +7,9 @@
 //! types are read from the nodes, which keep them (see `Binary::value_type`).
 
 use super::ast::*;
-use super::goquote::quote;
 use super::parser::{PResult, Perr};
+use crate::go::regexp;
+use crate::go::strconv::quote;
 
 fn err<T>(msg: impl Into<String>, span: Span) -> PResult<T> {
     Err(Perr::at(msg, span))
@@ -324,7 +325,7 @@ fn settle_matching(root: &mut Expr) {
 ///
 /// Only nameless selectors need this. The regex's syntax tree usually answers it (a minimum match
 /// length above zero cannot match ""; without assertions, a zero minimum can); only patterns with
-/// anchors or word boundaries, or outside `regex-syntax`'s dialect, are compiled to ask.
+/// anchors or word boundaries are compiled to ask.
 fn matches_empty(m: &Matcher) -> bool {
     match m.op {
         MatchOp::Equal => m.value.is_empty(),
@@ -334,7 +335,8 @@ fn matches_empty(m: &Matcher) -> bool {
 }
 
 fn regex_matches_empty(re: &str) -> bool {
-    let hir = regex_syntax::ParserBuilder::new().dot_matches_new_line(true).build().parse(re);
+    let Ok(translated) = regexp::translate(re) else { return false };
+    let hir = regex_syntax::ParserBuilder::new().dot_matches_new_line(true).build().parse(&translated);
     if let Ok(hir) = &hir {
         let props = hir.properties();
         if props.look_set().is_empty() {
@@ -344,7 +346,7 @@ fn regex_matches_empty(re: &str) -> bool {
             return false;
         }
     }
-    regex::Regex::new(&format!("^(?s:{re})$")).map(|r| r.is_match("")).unwrap_or(false)
+    regexp::Regexp::compile_anchored(re).is_ok_and(|r| r.is_match(""))
 }
 
 #[cfg(test)]
@@ -356,7 +358,7 @@ mod tests {
         for re in ["", ".*", "a*", "a|", "(a|b)?", "^$", "(?i)x*"] {
             assert!(empty(re), "{re}");
         }
-        for re in [".+", "a", "5..", "a|b", "^a", r"\b", "x{1,}"] {
+        for re in [".+", "a", "5..", "a|b", "^a", r"\b", "x{1,}", r"\Qab\E|x", "x{,5}"] {
             assert!(!empty(re), "{re}");
         }
     }

@@ -9,7 +9,8 @@
 //! different language handled elsewhere.
 
 use super::ast::{AggregateOp, Span};
-use super::goquote::{quote, quote_prefix, quote_rune, unicode_format};
+use crate::go::fmt::{quote_prefix, unicode_verb as unicode_format};
+use crate::go::strconv::{quote, quote_rune};
 
 /// Token types, named after upstream's `ItemType`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

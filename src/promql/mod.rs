@@ -6,12 +6,9 @@
 pub mod ast;
 mod check;
 pub mod functions;
-mod gonum;
-mod goquote;
 mod lexer;
 mod parser;
 mod printer;
-mod regex;
 
 pub use ast::*;
 

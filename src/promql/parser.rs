@@ -14,11 +14,12 @@
 
 use super::ast::*;
 use super::functions;
-use super::gonum::{format_float_f6, go_f64_to_i64, parse_duration, parse_number};
-use super::goquote::{quote, unquote};
 use super::lexer::{Lexer, Tok, Token, describe};
-use super::regex::validate_regex;
 use super::{ParseOptions, check};
+use crate::go::float_to_int64 as go_f64_to_i64;
+use crate::go::regexp::validate as validate_regex;
+use crate::go::strconv::{format_float, parse_float, parse_int, quote, quote_bytes, unquote_prometheus};
+use crate::go::time::parse_duration;
 
 /// An error with its span, before line/column are attached.
 #[derive(Debug, Clone, PartialEq)]
@@ -456,7 +457,7 @@ impl<'a> Parser<'a> {
             let name = if is_maybe_label(t.kind) {
                 self.text(t).to_string()
             } else if t.kind == Tok::String {
-                let (name, valid) = unquote_checked(self.text(t));
+                let (name, valid) = unquote_checked(self.text(t)).unwrap_or((String::new(), true));
                 if !valid || name.is_empty() {
                     let shown = if valid { quote(&name) } else { quote_raw_bytes(self.text(t)) };
                     return err(format!("invalid label name for grouping: {shown}"), t.span);
@@ -1110,7 +1111,9 @@ impl<'a> Parser<'a> {
     /// `setTimestamp`'s bounds check and `timestamp.FromFloatSeconds`.
     fn at_timestamp(&self, e: &Expr, ts: f64) -> PResult<AtModifier> {
         if ts.is_nan() || ts.is_infinite() || ts >= i64::MAX as f64 || ts <= i64::MIN as f64 {
-            return err(format!("timestamp out of bounds for @ modifier: {}", format_float_f6(ts)), e.span());
+            // `%f`
+            let shown = format_float(ts, b'f', 6);
+            return err(format!("timestamp out of bounds for @ modifier: {shown}"), e.span());
         }
         Ok(AtModifier::Timestamp(go_f64_to_i64((ts * 1000.0).round())))
     }
@@ -1184,18 +1187,62 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Unquotes a string token, telling whether the result was valid UTF-8 (Go strings need not be).
-fn unquote_checked(text: &str) -> (String, bool) {
-    match super::goquote::unquote_bytes(text) {
-        Some(b) => match String::from_utf8(b) {
-            Ok(s) => (s, true),
-            Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
-        },
-        None => (String::new(), true),
+/// Prometheus's `parser.number`: `strconv.ParseInt(s, 0, 64)`, else `strconv.ParseFloat(s, 64)`
+/// (so `010` is octal, `0x1F` hex, `1_000` valid, `1e400` an error); the error is Go's text.
+fn parse_number(s: &str) -> Result<f64, String> {
+    match parse_int(s) {
+        Some(i) => Ok(i as f64),
+        None => parse_float(s),
     }
+}
+
+/// A string token's value. Go strings may hold any bytes (`"\xff"`); the AST stores `String`, so
+/// bytes that are not UTF-8 become U+FFFD (they can only come from escapes).
+fn unquote(text: &str) -> Option<String> {
+    unquote_checked(text).map(|(s, _)| s)
+}
+
+/// Unquotes a string token, telling whether the result was valid UTF-8 (Go strings need not be).
+fn unquote_checked(text: &str) -> Option<(String, bool)> {
+    unquote_prometheus(text).map(|b| match String::from_utf8(b) {
+        Ok(s) => (s, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+    })
 }
 
 /// Go's `%q` of the bytes a string literal decodes to, for messages about invalid UTF-8.
 fn quote_raw_bytes(text: &str) -> String {
-    super::goquote::quote_bytes(&super::goquote::unquote_bytes(text).unwrap_or_default())
+    quote_bytes(&unquote_prometheus(text).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_go() {
+        assert_eq!(parse_number("1"), Ok(1.0));
+        assert_eq!(parse_number("010"), Ok(8.0));
+        assert_eq!(parse_number("09"), Ok(9.0));
+        assert_eq!(parse_number("0x1F"), Ok(31.0));
+        assert_eq!(parse_number("0x_1F"), Ok(31.0));
+        assert_eq!(parse_number("1_000"), Ok(1000.0));
+        assert_eq!(parse_number("1_000.5_5e1_0"), Ok(1000.55e10));
+        assert_eq!(parse_number(".5"), Ok(0.5));
+        assert_eq!(parse_number("5."), Ok(5.0));
+        assert_eq!(parse_number("1e3"), Ok(1000.0));
+        assert_eq!(parse_number("1E-3"), Ok(0.001));
+        assert_eq!(parse_number("Inf"), Ok(f64::INFINITY));
+        assert!(parse_number("nAn").is_ok_and(f64::is_nan));
+        assert_eq!(parse_number("99999999999999999999"), Ok(1e20));
+        assert_eq!(
+            parse_number("1e400"),
+            Err(r#"strconv.ParseFloat: parsing "1e400": value out of range"#.to_string())
+        );
+        assert_eq!(parse_number("0x"), Err(r#"strconv.ParseFloat: parsing "0x": invalid syntax"#.to_string()));
+        assert_eq!(
+            parse_number("0xFFFFFFFFFFFFFFFFF"),
+            Err(r#"strconv.ParseFloat: parsing "0xFFFFFFFFFFFFFFFFF": invalid syntax"#.to_string())
+        );
+    }
 }

@@ -8,8 +8,9 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::*;
-use super::gonum::{format_duration_ms, format_float, go_f64_to_i64};
-use super::goquote::push_quoted;
+use crate::go::float_to_int64 as go_f64_to_i64;
+use crate::go::strconv::{format_float, push_quoted};
+use crate::go::time::format_duration_ms;
 
 impl Display for Expr {
     /// Binary operands are printed from a list of pending items rather than by recursion: chains
@@ -48,7 +49,8 @@ fn write_node(f: &mut Formatter<'_>, e: &Expr) -> fmt::Result {
                 f.write_str(&format_duration_ms(ns(n.value) / 1_000_000))
             }
         }
-        Expr::Number(n) => f.write_str(&format_float(n.value)),
+        // `strconv.FormatFloat(v, 'f', -1, 64)`, as upstream
+        Expr::Number(n) => f.write_str(&format_float(n.value, b'f', -1)),
         Expr::String(s) => {
             let mut out = String::with_capacity(s.value.len() + 2);
             push_quoted(&mut out, &s.value);
