@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod go;
 pub mod gofmt;
 pub mod input;
 pub mod lint;

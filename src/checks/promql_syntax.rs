@@ -116,10 +116,12 @@ mod tests {
 
     #[test]
     fn positions_inside_plain_quoted_and_block_scalars() {
-        // Prometheus reports a stray `)` just after it (1:28 here); so do we, in file coordinates
+        // Prometheus's message places a stray `)` just after it (1:28 here); the finding
+        // underlines the `)` itself, in file coordinates
         let y = "groups:\n- name: g\n  rules:\n  - record: a\n    expr: sum(rate(x[5m])) by (job) )\n";
         let f = findings("PQL001", y);
-        assert_eq!(f[0].primary.span.start as usize, y.rfind(')').unwrap() + 1);
+        let s = f[0].primary.span;
+        assert_eq!((s.start as usize, s.end as usize), (y.rfind(')').unwrap(), y.rfind(')').unwrap() + 1));
         let (t, _) =
             at("groups:\n- name: g\n  rules:\n  - record: a\n    expr: \"up{job=\\\"a\\\"} +\\\n      foo(1)\"\n");
         assert_eq!(t, "foo");
