@@ -24,7 +24,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Lint rule files (the default command).
+    /// Lint rule files and Grafana dashboards (the default command).
     Check(crate::cmd::check::Args),
     /// List every check.
     Checks(crate::cmd::checks::Args),
