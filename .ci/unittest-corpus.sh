@@ -8,7 +8,7 @@
 # wall time of both tools per suite (one run each; BENCHMARKS.md has the repeated measurement).
 #
 # Environment: MLMON_SHARED (default ../shared), PROMTOOL (default: promtool on PATH, then
-# /work/ref/prom/bin/promtool), MLMON_LINT (default target/release/mlmon-lint). Skips (exit 0) with a
+# $HOME/.cache/mlmon-ref/bin/promtool), MLMON_LINT (default target/release/mlmon-lint). Skips (exit 0) with a
 # message when the shared folder or promtool is absent; exits 1 on any verdict difference.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ if [[ ! -d $shared/corpus/tests || ! -d $shared/conformance/promtool-v3.5 ]]; th
   exit 0
 fi
 promtool=${PROMTOOL:-$(command -v promtool || true)}
-[[ -z $promtool && -x /work/ref/prom/bin/promtool ]] && promtool=/work/ref/prom/bin/promtool
+[[ -z $promtool && -x $HOME/.cache/mlmon-ref/bin/promtool ]] && promtool=$HOME/.cache/mlmon-ref/bin/promtool
 if [[ -z $promtool || ! -x $promtool ]]; then
   echo "SKIP unittest-corpus: promtool 3.5.3 not found (set PROMTOOL)"
   exit 0

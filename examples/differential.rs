@@ -333,7 +333,7 @@ struct Case {
 fn main() -> ExitCode {
     let mut seed = 1u64;
     let mut cases = 300usize;
-    let mut promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "/work/ref/prom/bin/promtool".into());
+    let mut promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "promtool".into());
     let mut keep: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
