@@ -19,8 +19,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use mlmon_lint::engine::value::{format_go_f, go_quote};
+use mlmon_lint::engine::value::format_go_f;
 use mlmon_lint::engine::{Engine, EngineSettings, Labels, Storage, Value};
+use mlmon_lint::go::strconv::quote as go_quote;
 use mlmon_lint::promql::{self, ParseOptions};
 
 struct Rng(u64);

@@ -14,7 +14,6 @@ pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod go;
-pub mod gofmt;
 pub mod input;
 pub mod lint;
 pub mod promql;

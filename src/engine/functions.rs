@@ -15,7 +15,7 @@ use crate::engine::gomath;
 use crate::engine::plan::{Node, VectorSel};
 use crate::engine::quantile::{Bucket, bucket_fraction, bucket_quantile, go_sort_by, quantile, value_less};
 use crate::engine::series_notation::parse_go_float;
-use crate::engine::value::{FPoint, Labels, METRIC_NAME, Matrix, Sample, Vector, format_go_g, go_quote};
+use crate::engine::value::{FPoint, Labels, METRIC_NAME, Matrix, Sample, Vector, format_go_g, quote};
 use crate::promql::ast::MatchOp;
 
 /// `kahanSumInc`: one step of Kahan–Neumaier summation.
@@ -486,7 +486,7 @@ pub(crate) fn call_vector_fn(
                 if forced {
                     ctx.info(format!(
                         "PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name {}",
-                        go_quote(metric.get(METRIC_NAME))
+                        quote(metric.get(METRIC_NAME))
                     ));
                 }
                 let metric = if delayed { metric } else { metric.drop_metadata() };
@@ -557,8 +557,8 @@ fn classic_buckets(ctx: &Ctx, v: Option<&StepVec>) -> Vec<(Labels, Vec<Bucket>)>
         let Some(upper) = parse_go_float(le_value) else {
             ctx.warn(format!(
                 "PromQL warning: bucket label \"le\" is missing or has a malformed value of {} for metric name {}",
-                go_quote(le_value),
-                go_quote(s.metric.get(METRIC_NAME))
+                quote(le_value),
+                quote(s.metric.get(METRIC_NAME))
             ));
             continue;
         };

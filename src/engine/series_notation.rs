@@ -653,7 +653,7 @@ fn combine_histograms(a: &HistogramLiteral, b: &HistogramLiteral, sub: bool) -> 
 
 /// Go's `%q` of a string.
 fn go_q(s: &str) -> String {
-    crate::engine::value::go_quote(s)
+    crate::go::strconv::quote(s)
 }
 
 /// Go's `%q` of the rune at byte `at`.
@@ -661,7 +661,7 @@ fn go_q_char(src: &str, at: usize) -> String {
     match src.get(at..).and_then(|s| s.chars().next()) {
         Some('\'') => "'\\''".into(),
         Some(c) => {
-            let q = crate::engine::value::go_quote(&c.to_string());
+            let q = crate::go::strconv::quote(&c.to_string());
             format!("'{}'", q.get(1..q.len() - 1).unwrap_or(""))
         }
         None => "EOF".into(),

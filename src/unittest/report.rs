@@ -70,7 +70,7 @@ pub fn failure_title(path: &str, group: &str, f: &Failure) -> String {
             format!("alert {alertname} at {}", super::gostr::model_duration(*eval_time))
         }
         Detail::Samples { expr, eval_time, .. } | Detail::QueryError { expr, eval_time, .. } => {
-            format!("expr {} at {}", crate::gofmt::quote(expr), super::gostr::model_duration(*eval_time))
+            format!("expr {} at {}", crate::go::strconv::quote(expr), super::gostr::model_duration(*eval_time))
         }
         Detail::RuleError { rule_name, time, .. } => {
             format!("rule {rule_name} failed at {}", super::gostr::model_duration(*time))
@@ -81,7 +81,7 @@ pub fn failure_title(path: &str, group: &str, f: &Failure) -> String {
 }
 
 fn annotations_block(a: &AlertItem, indent: &str) -> String {
-    a.annotations.iter().map(|(k, v)| format!("{indent}{k}: {}\n", crate::gofmt::quote(v))).collect()
+    a.annotations.iter().map(|(k, v)| format!("{indent}{k}: {}\n", crate::go::strconv::quote(v))).collect()
 }
 
 /// The readable body of a failure (without the title), coloured when `color`.
@@ -112,15 +112,18 @@ pub fn failure_body(f: &Failure, color: bool) -> String {
                         let ev = e.annotations.iter().find(|(n, _)| n == k).map(|(_, v)| v);
                         let gv = g.annotations.iter().find(|(n, _)| n == k).map(|(_, v)| v);
                         if ev == gv {
-                            block.push_str(&format!("        {k}: {}\n", crate::gofmt::quote(ev.map_or("", |v| v))));
+                            block.push_str(&format!(
+                                "        {k}: {}\n",
+                                crate::go::strconv::quote(ev.map_or("", |v| v))
+                            ));
                             continue;
                         }
                         if let Some(v) = ev {
-                            block.push_str(&p.red(&format!("      - {k}: {}", crate::gofmt::quote(v))));
+                            block.push_str(&p.red(&format!("      - {k}: {}", crate::go::strconv::quote(v))));
                             block.push('\n');
                         }
                         if let Some(v) = gv {
-                            block.push_str(&p.green(&format!("      + {k}: {}", crate::gofmt::quote(v))));
+                            block.push_str(&p.green(&format!("      + {k}: {}", crate::go::strconv::quote(v))));
                             block.push('\n');
                         }
                     }

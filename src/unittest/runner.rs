@@ -867,7 +867,7 @@ fn samples_string(list: &[SampleItem]) -> String {
 }
 
 fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histograms) -> Option<Failure> {
-    let q = crate::gofmt::quote(&t.expr);
+    let q = crate::go::strconv::quote(&t.expr);
     let when = model_duration(t.eval_time);
     let query_error = |message: String| {
         let text = format!("    expr: {q}, time: {when}, err: {message}");
@@ -911,7 +911,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
     for s in &t.exp_samples {
         let labels = match parse_metric(&s.labels) {
             Ok(l) => l,
-            Err(e) => return query_error(format!("labels {}: {e}", crate::gofmt::quote(&s.labels))),
+            Err(e) => return query_error(format!("labels {}: {e}", crate::go::strconv::quote(&s.labels))),
         };
         let histogram = if s.histogram.is_empty() {
             String::new()
@@ -920,7 +920,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
                 Err(e) => {
                     return query_error(format!(
                         "labels {}: 1:{}: parse error: {}",
-                        crate::gofmt::quote(&s.labels),
+                        crate::go::strconv::quote(&s.labels),
                         e.offset + 1,
                         e.message
                     ));
@@ -928,7 +928,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
                 Ok(d) if d.values.len() != 1 => {
                     return query_error(format!(
                         "labels {}: expected 1 value, got {}",
-                        crate::gofmt::quote(&s.labels),
+                        crate::go::strconv::quote(&s.labels),
                         d.values.len()
                     ));
                 }
@@ -937,7 +937,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
                     _ => {
                         return query_error(format!(
                             "labels {}: expected histogram, got {}",
-                            crate::gofmt::quote(&s.labels),
+                            crate::go::strconv::quote(&s.labels),
                             s.histogram.trim()
                         ));
                     }
@@ -978,12 +978,14 @@ fn debug_dump(ctx: &FileCtx<'_>, max_eval: i64, storage: &Storage, out: &mut Str
     let parsed = match promql::parse(&expr, ctx.opts.parse_options()) {
         Ok(e) => e,
         Err(e) => {
-            out.push_str(&format!("DEBUG: Failed querying, expr: {}, err: {e}\n", crate::gofmt::quote(&expr)));
+            out.push_str(&format!("DEBUG: Failed querying, expr: {}, err: {e}\n", crate::go::strconv::quote(&expr)));
             return;
         }
     };
     match ctx.engine.instant(storage, &parsed, d) {
-        Err(e) => out.push_str(&format!("DEBUG: Failed query exec, expr: {}, err: {e}\n", crate::gofmt::quote(&expr))),
+        Err(e) => {
+            out.push_str(&format!("DEBUG: Failed query exec, expr: {}, err: {e}\n", crate::go::strconv::quote(&expr)))
+        }
         Ok(Value::Matrix(m)) => {
             out.push_str(&format!("DEBUG: Dump of all data (input_series and rules) at {}:\n", go_duration(d)));
             let text: Vec<String> = m
@@ -992,7 +994,7 @@ fn debug_dump(ctx: &FileCtx<'_>, max_eval: i64, storage: &Storage, out: &mut Str
                     let pts: Vec<String> = s
                         .floats
                         .iter()
-                        .map(|p| format!("{} @[{}]", crate::gofmt::format_float(p.f, b'f', -1), p.t))
+                        .map(|p| format!("{} @[{}]", crate::go::strconv::format_float(p.f, b'f', -1), p.t))
                         .collect();
                     format!("{} =>\n{}", engine_labels_string(&s.metric), pts.join("\n"))
                 })
