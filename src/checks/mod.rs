@@ -576,6 +576,11 @@ pub(crate) mod testing {
         out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
     }
 
+    /// A dashboard with one time series panel whose only target is `expr` (JSON-escaped already).
+    pub fn one_query_dashboard(expr: &str) -> String {
+        format!(r#"{{"title": "D", "panels": [{{"type": "timeseries", "targets": [{{"expr": "{expr}"}}]}}]}}"#)
+    }
+
     /// Asserts that each `pass` rule file yields no finding of `code` and each `fail` at least one.
     pub fn assert_cases(code: &str, pass: &[&str], fail: &[&str]) {
         for p in pass {
