@@ -229,3 +229,17 @@ fn docs_commands_parse() {
         assert!(text.contains(&format!("          {key}: ")), "docs/ci.md shows `{key}`");
     }
 }
+
+#[test]
+fn checks_reference_is_generated_from_the_checks() {
+    let committed = std::fs::read_to_string(Path::new(ROOT).join("docs/checks.md")).unwrap();
+    let metas: Vec<_> = mlmon_lint::checks::ALL.iter().map(|c| c.meta()).collect();
+    let generated = mlmon_lint::cmd::checks::reference_markdown(&metas);
+    assert!(
+        committed == generated,
+        "docs/checks.md is stale: regenerate it with `cargo run -- checks --format markdown > docs/checks.md`"
+    );
+    for m in &metas {
+        assert!(committed.contains(&format!("## {} ({})", m.name, m.code)), "{} is documented", m.code);
+    }
+}
