@@ -21,6 +21,7 @@ pub mod promql;
 pub mod promqltest;
 pub mod report;
 pub mod rules;
+pub mod scenario;
 pub mod schema;
 pub mod settings;
 pub mod source;

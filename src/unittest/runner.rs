@@ -102,6 +102,13 @@ pub enum Detail {
     Setup {
         message: String,
     },
+    /// A scenario test's assertion that does not hold, or a scenario that cannot run; `column` is
+    /// the test file column (`Failure::line` the line), `assertion` its text (empty for the scenario).
+    Scenario {
+        column: usize,
+        assertion: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -408,7 +415,7 @@ impl<'a> RuleEval<'a> {
     }
 
     /// Marks alerting rules firing now as fired, for coverage.
-    fn record_fired(&self, cov: &mut CoverageData) {
+    pub fn record_fired(&self, cov: &mut CoverageData) {
         for (g, st) in self.groups.iter().zip(&self.states) {
             for (r, s) in g.rules.iter().zip(st) {
                 if r.kind == RuleKind::Alert
