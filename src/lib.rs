@@ -17,6 +17,7 @@ pub mod go;
 pub mod gofmt;
 pub mod input;
 pub mod lint;
+pub mod probe;
 pub mod promql;
 pub mod promqltest;
 pub mod report;
