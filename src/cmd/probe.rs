@@ -202,18 +202,18 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
                         "  threshold: `{} {}` in the expression; the boundary {} agrees (within {})",
                         t.op.as_str(),
                         t.literal,
-                        crate::engine::value::format_go_g(boundary),
-                        crate::engine::value::format_go_g(tol)
+                        short(boundary),
+                        short(tol)
                     );
                 } else {
                     let _ = writeln!(
                         io.out,
                         "  warning: the boundary {} is {} away from the threshold `{} {}` in the expression; the search resolution explains {}",
-                        crate::engine::value::format_go_g(boundary),
-                        crate::engine::value::format_go_g(diff),
+                        short(boundary),
+                        short(diff),
                         t.op.as_str(),
                         t.literal,
-                        crate::engine::value::format_go_g(tol)
+                        short(tol)
                     );
                     exit = Exit::Failed;
                 }
@@ -266,6 +266,15 @@ fn draw(args: &Args, t: &Trial, threshold: Option<&Threshold>, eval_ms: i64, io:
         let _ = writeln!(io.out, "  plot written to {}", path.display());
     }
     exit
+}
+
+/// `v` to 10 significant digits (no floating-point noise in printed boundaries).
+fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return crate::engine::value::format_go_g(v);
+    }
+    let m = 10f64.powi(9 - v.abs().log10().floor() as i32);
+    crate::engine::value::format_go_g((v * m).round() / m)
 }
 
 /// `v` to 4 significant digits, for labels.

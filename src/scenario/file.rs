@@ -31,9 +31,9 @@ use crate::engine::{Engine, EngineSettings};
 use crate::rules::RuleKind;
 use crate::source::SourceFile;
 use crate::source::yaml::{self, Node, NodeKind};
+use crate::unittest::CoverageData;
 use crate::unittest::rulefiles::{self, LoadOptions, LoadedGroup};
 use crate::unittest::runner::{Detail, Failure, FileReport, GroupReport, Options, RuleUse};
-use crate::unittest::{CoverageData, gostr};
 
 use super::assert::{self, Assertion};
 use super::run::{Sim, Watch, simulate};
@@ -341,7 +341,7 @@ fn run_test(
             failures.push(failure(src, n.span.start, a_text, m));
         }
     }
-    let _ = gostr::model_duration;
+    failures.sort_by_key(|f| f.line);
     failures
 }
 
