@@ -76,6 +76,14 @@ pub fn failure_title(path: &str, group: &str, f: &Failure) -> String {
             format!("rule {rule_name} failed at {}", super::gostr::model_duration(*time))
         }
         Detail::Setup { .. } => "test group could not run".to_string(),
+        Detail::Scenario { column, assertion, .. } => {
+            let what = if assertion.is_empty() {
+                "scenario could not run".to_string()
+            } else {
+                format!("scenario assertion {}", crate::gofmt::quote(assertion))
+            };
+            return format!("{path}:{}:{column}: {what} (test group {group})", f.line);
+        }
     };
     format!("{path}:{}: {what} (test group {group})", f.line)
 }
@@ -205,7 +213,7 @@ pub fn failure_body(f: &Failure, color: bool) -> String {
         Detail::RuleError { rule, message, .. } => {
             s.push_str(&format!("  rule at {rule}: {message}\n  (a rule evaluation error ends the test group)\n"))
         }
-        Detail::Setup { message } => {
+        Detail::Setup { message } | Detail::Scenario { message, .. } => {
             for l in message.lines() {
                 s.push_str(&format!("  {l}\n"));
             }
@@ -391,6 +399,9 @@ fn json_failure(path: &str, f: &Failure) -> serde_json::Value {
             "kind": "rule_error", "rule": rule, "rule_name": rule_name, "time": super::gostr::model_duration(*time), "error": message,
         }),
         Detail::Setup { message } => serde_json::json!({ "kind": "setup", "error": message }),
+        Detail::Scenario { column, assertion, message } => serde_json::json!({
+            "kind": "scenario", "column": column, "assertion": assertion, "error": message,
+        }),
     };
     if let (Some(o), serde_json::Value::Object(e)) = (o.as_object_mut(), extra) {
         o.extend(e);
