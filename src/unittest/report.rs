@@ -80,7 +80,7 @@ pub fn failure_title(path: &str, group: &str, f: &Failure) -> String {
             let what = if assertion.is_empty() {
                 "scenario could not run".to_string()
             } else {
-                format!("scenario assertion {}", crate::gofmt::quote(assertion))
+                format!("scenario assertion {}", crate::go::strconv::quote(assertion))
             };
             return format!("{path}:{}:{column}: {what} (test group {group})", f.line);
         }
