@@ -47,10 +47,21 @@ pub struct Share {
     pub fraction: f64,
 }
 
+/// The traffic of one label set during a phase: `90 rps on path=/predict with 6% 5xx latency 200ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stream {
+    /// The `on` labels, sorted by name (added to the `by` labels, replacing any of the same name).
+    pub labels: Vec<(String, String)>,
+    pub rps: f64,
+    pub shares: Vec<Share>,
+    pub latency: Option<Latency>,
+    pub span: Range<usize>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
-    /// Traffic, scraped.
-    Traffic { rps: f64, shares: Vec<Share>, latency: Option<Latency> },
+    /// Traffic, scraped: one stream per label set (a label set with no stream has none in the phase).
+    Traffic { streams: Vec<Stream> },
     /// No scrapes; the exporter keeps counting at the previous phase's traffic.
     Gap,
     /// The target is gone: one staleness marker, no samples, no traffic; counters restart after it.
@@ -223,7 +234,7 @@ struct Parser<'t> {
     toks: Vec<(Tok, Range<usize>)>,
     pos: usize,
     text_len: usize,
-    _text: &'t str,
+    text: &'t str,
 }
 
 impl Parser<'_> {
@@ -265,6 +276,24 @@ impl Parser<'_> {
     fn eat(&mut self, t: &Tok) -> bool {
         if matches!(self.peek(), Some((x, _)) if x == t) {
             self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// `+` after a stream, on the same line or at the start of a following one, adds another stream
+    /// to the phase. Only new lines (and comments) may stand between, not `;`.
+    fn eat_continuation(&mut self) -> bool {
+        let mut i = self.pos;
+        while let Some((Tok::Sep, s)) = self.toks.get(i) {
+            if self.text.as_bytes().get(s.start) != Some(&b'\n') {
+                return false;
+            }
+            i += 1;
+        }
+        if matches!(self.toks.get(i), Some((Tok::Word(w), _)) if w == "+") {
+            self.pos = i + 1;
             true
         } else {
             false
@@ -329,6 +358,79 @@ fn status_of(w: &str) -> Option<String> {
     }
 }
 
+/// `NAME=VALUE, NAME=VALUE...` (for `by` and `on`); a later value for the same name wins.
+fn parse_labels(p: &mut Parser<'_>) -> Result<Vec<(String, String)>, SyntaxError> {
+    let mut labels: Vec<(String, String)> = Vec::new();
+    loop {
+        let (name, ns) = p.word("a label name")?;
+        if !is_label_name(&name) || name == "le" || name == "status" || name == "__name__" {
+            let why = if name == "status" || name == "le" {
+                format!("`{name}` is written by the scenario itself")
+            } else {
+                format!("{name:?} is not a label name")
+            };
+            return Err(SyntaxError::new(why, ns));
+        }
+        if !p.eat(&Tok::Eq) {
+            return Err(SyntaxError::new("expected '=' after the label name", p.next_span()));
+        }
+        let (value, _) = p.word("a label value")?;
+        labels.retain(|(n, _)| *n != name);
+        labels.push((name, value));
+        if !p.eat(&Tok::Comma) {
+            return Ok(labels);
+        }
+    }
+}
+
+/// One stream of a phase: `R rps [on LABELS] [with P% STATUS [and P% STATUS]...] [latency ...]`.
+fn parse_stream(p: &mut Parser<'_>, default_latency: Option<&Latency>) -> Result<Stream, SyntaxError> {
+    let (rps, rs) = p.number("a request rate")?;
+    if !p.eat_word("rps") {
+        return Err(SyntaxError::new("expected `rps` after the request rate", p.next_span()));
+    }
+    let mut shares: Vec<Share> = Vec::new();
+    let mut latency = None;
+    let mut labels: Option<Vec<(String, String)>> = None;
+    loop {
+        if p.eat_word("with") || (!shares.is_empty() && p.eat_word("and")) {
+            let (pc, ps) = p.word("a share like 6%")?;
+            let f = pc
+                .strip_suffix('%')
+                .and_then(|n| n.parse::<f64>().ok())
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .ok_or_else(|| SyntaxError::new(format!("expected a percentage like 6%, found {pc:?}"), ps.clone()))?;
+            let (st, ss) = p.word("a status (5xx, 503)")?;
+            let status = status_of(&st).ok_or_else(|| {
+                SyntaxError::new(format!("expected a status like 5xx or 503, found {st:?}"), ss.clone())
+            })?;
+            let total: f64 = shares.iter().map(|s| s.fraction).sum::<f64>() + f / 100.0;
+            if total > 1.0 + 1e-12 {
+                return Err(SyntaxError::new("the shares add up to more than 100%", ps.start..ss.end));
+            }
+            match shares.iter_mut().find(|s| s.status == status) {
+                Some(s) => s.fraction += f / 100.0,
+                None => shares.push(Share { status, fraction: f / 100.0 }),
+            }
+        } else if p.eat_word("latency") {
+            latency = Some(parse_latency(p)?);
+        } else if matches!(p.peek(), Some((Tok::Word(w), _)) if w == "on") {
+            let span = p.next_span();
+            p.pos += 1;
+            if labels.is_some() {
+                return Err(SyntaxError::new("this traffic already has its `on` labels", span));
+            }
+            labels = Some(parse_labels(p)?);
+        } else {
+            break;
+        }
+    }
+    let end = p.toks.get(p.pos.saturating_sub(1)).map_or(rs.end, |(_, s)| s.end);
+    let mut labels = labels.unwrap_or_default();
+    labels.sort();
+    Ok(Stream { labels, rps, shares, latency: latency.or_else(|| default_latency.cloned()), span: rs.start..end })
+}
+
 fn parse_latency(p: &mut Parser<'_>) -> Result<Latency, SyntaxError> {
     let (first, span) = p.word("a latency (like 200ms, or p50=50ms p99=1s)")?;
     if !matches!(p.peek(), Some((Tok::Eq, _))) {
@@ -338,7 +440,8 @@ fn parse_latency(p: &mut Parser<'_>) -> Result<Latency, SyntaxError> {
     }
     p.pos -= 1;
     let mut points: Vec<(f64, f64)> = Vec::new();
-    while let Some((Tok::Word(w), span)) = p.peek().cloned() {
+    // a percentile is `WORD =`; anything else ends the list (`with`, `on`, `+` may follow)
+    while let (Some((Tok::Word(w), span)), Some((Tok::Eq, _))) = (p.peek().cloned(), p.toks.get(p.pos + 1)) {
         let q =
             w.strip_prefix('p').and_then(|d| d.parse::<f64>().ok()).filter(|q| *q > 0.0 && *q < 100.0).ok_or_else(
                 || SyntaxError::new(format!("expected a percentile like p90, found {w:?}"), span.clone()),
@@ -370,7 +473,7 @@ fn parse_latency(p: &mut Parser<'_>) -> Result<Latency, SyntaxError> {
 /// buckets, status `200` for requests no share claims.
 pub fn parse(text: &str) -> Result<Scenario, SyntaxError> {
     let toks = tokenize(text)?;
-    let mut p = Parser { toks, pos: 0, text_len: text.len(), _text: text };
+    let mut p = Parser { toks, pos: 0, text_len: text.len(), text };
     let mut sc = Scenario {
         scrape_ms: 15_000,
         eval_ms: None,
@@ -414,26 +517,12 @@ pub fn parse(text: &str) -> Result<Scenario, SyntaxError> {
                 }
                 sc.eval_ms = Some(ms);
             }
-            "by" => loop {
-                let (name, ns) = p.word("a label name")?;
-                if !is_label_name(&name) || name == "le" || name == "status" || name == "__name__" {
-                    let why = if name == "status" || name == "le" {
-                        format!("`{name}` is written by the scenario itself")
-                    } else {
-                        format!("{name:?} is not a label name")
-                    };
-                    return Err(SyntaxError::new(why, ns));
+            "by" => {
+                for (name, value) in parse_labels(&mut p)? {
+                    sc.labels.retain(|(n, _)| *n != name);
+                    sc.labels.push((name, value));
                 }
-                if !p.eat(&Tok::Eq) {
-                    return Err(SyntaxError::new("expected '=' after the label name", p.next_span()));
-                }
-                let (value, _) = p.word("a label value")?;
-                sc.labels.retain(|(n, _)| *n != name);
-                sc.labels.push((name, value));
-                if !p.eat(&Tok::Comma) {
-                    break;
-                }
-            },
+            }
             "metrics" => loop {
                 let (key, ks) = p.word("requests=NAME or latency=NAME")?;
                 if !p.eat(&Tok::Eq) {
@@ -506,43 +595,23 @@ pub fn parse(text: &str) -> Result<Scenario, SyntaxError> {
                 if !p.eat_word("at") {
                     return Err(SyntaxError::new("expected `at` (10m at 100 rps)", p.next_span()));
                 }
-                let (rps, _) = p.number("a request rate")?;
-                if !p.eat_word("rps") {
-                    return Err(SyntaxError::new("expected `rps` after the request rate", p.next_span()));
-                }
-                let mut shares: Vec<Share> = Vec::new();
-                let mut latency = None;
+                let mut streams: Vec<Stream> = Vec::new();
                 loop {
-                    if p.eat_word("with") || (!shares.is_empty() && p.eat_word("and")) {
-                        let (pc, ps) = p.word("a share like 6%")?;
-                        let f = pc
-                            .strip_suffix('%')
-                            .and_then(|n| n.parse::<f64>().ok())
-                            .filter(|f| f.is_finite() && *f >= 0.0)
-                            .ok_or_else(|| {
-                                SyntaxError::new(format!("expected a percentage like 6%, found {pc:?}"), ps.clone())
-                            })?;
-                        let (st, ss) = p.word("a status (5xx, 503)")?;
-                        let status = status_of(&st).ok_or_else(|| {
-                            SyntaxError::new(format!("expected a status like 5xx or 503, found {st:?}"), ss.clone())
-                        })?;
-                        let total: f64 = shares.iter().map(|s| s.fraction).sum::<f64>() + f / 100.0;
-                        if total > 1.0 + 1e-12 {
-                            return Err(SyntaxError::new("the shares add up to more than 100%", ps.start..ss.end));
-                        }
-                        match shares.iter_mut().find(|s| s.status == status) {
-                            Some(s) => s.fraction += f / 100.0,
-                            None => shares.push(Share { status, fraction: f / 100.0 }),
-                        }
-                    } else if p.eat_word("latency") {
-                        latency = Some(parse_latency(&mut p)?);
-                    } else {
+                    let st = parse_stream(&mut p, default_latency.as_ref())?;
+                    if streams.iter().any(|s| s.labels == st.labels) {
+                        return Err(SyntaxError::new(
+                            "this phase already has traffic on these labels (one stream per label set)",
+                            st.span,
+                        ));
+                    }
+                    streams.push(st);
+                    if !p.eat_continuation() {
                         break;
                     }
                 }
                 let end = p.toks.get(p.pos.saturating_sub(1)).map_or(start, |(_, s)| s.end);
                 sc.steps.push(Step {
-                    kind: StepKind::Traffic { rps, shares, latency: latency.or_else(|| default_latency.clone()) },
+                    kind: StepKind::Traffic { streams },
                     start_ms: t,
                     duration_ms: ms,
                     span: start..end,
@@ -573,10 +642,12 @@ mod tests {
         assert_eq!(s.end_ms(), 17 * 60_000);
         assert_eq!(s.resets, [420_000]);
         match &s.steps[0].kind {
-            StepKind::Traffic { rps, shares, .. } => {
-                assert_eq!(*rps, 100.0);
-                assert_eq!(shares[0], Share { status: "500".into(), fraction: 0.06 });
-                assert_eq!(shares[1].status, "404");
+            StepKind::Traffic { streams } => {
+                let [st] = streams.as_slice() else { panic!("{streams:?}") };
+                assert_eq!(st.rps, 100.0);
+                assert!(st.labels.is_empty());
+                assert_eq!(st.shares[0], Share { status: "500".into(), fraction: 0.06 });
+                assert_eq!(st.shares[1].status, "404");
             }
             k => panic!("{k:?}"),
         }
@@ -585,16 +656,60 @@ mod tests {
     #[test]
     fn latency_forms() {
         let s = parse("latency p50=50ms p90=200ms p99=1s; 1m at 1 rps; 1m at 1 rps latency 2s").unwrap();
-        match (&s.steps[0].kind, &s.steps[1].kind) {
-            (
-                StepKind::Traffic { latency: Some(Latency::Quantiles(q)), .. },
-                StepKind::Traffic { latency: Some(l), .. },
-            ) => {
-                assert_eq!(q, &[(0.5, 0.05), (0.9, 0.2), (0.99, 1.0)]);
-                assert_eq!(l, &Latency::Fixed(2.0));
-            }
+        let lat = |i: usize| match &s.steps[i].kind {
+            StepKind::Traffic { streams } => streams[0].latency.clone(),
+            k => panic!("{k:?}"),
+        };
+        assert_eq!(lat(0), Some(Latency::Quantiles(vec![(0.5, 0.05), (0.9, 0.2), (0.99, 1.0)])));
+        assert_eq!(lat(1), Some(Latency::Fixed(2.0)));
+    }
+
+    fn streams(s: &Scenario, i: usize) -> &[Stream] {
+        match &s.steps[i].kind {
+            StepKind::Traffic { streams } => streams,
             k => panic!("{k:?}"),
         }
+    }
+
+    #[test]
+    fn several_label_sets_in_one_phase() {
+        let text = "by job=ml\n10m at 90 rps on path=/predict, method=POST latency p90=300ms + 10 rps on path=/health\n\
+                    15m at 90 rps on method=POST, path=/predict with 6% 5xx latency 1s\n  # the probe endpoint\n  + 10 rps on path=/health with 1% 503\n\
+                    5m at 1 rps";
+        let s = parse(text).unwrap();
+        assert_eq!(s.steps.len(), 3);
+        let a = streams(&s, 0);
+        assert_eq!(a.len(), 2);
+        let predict = vec![("method".to_string(), "POST".to_string()), ("path".into(), "/predict".into())];
+        assert_eq!(a[0].labels, predict);
+        assert_eq!(a[0].latency, Some(Latency::Quantiles(vec![(0.9, 0.3)])));
+        assert_eq!((a[1].rps, a[1].labels.clone()), (10.0, vec![("path".to_string(), "/health".to_string())]));
+        assert_eq!(&text[a[1].span.clone()], "10 rps on path=/health");
+        let b = streams(&s, 1);
+        assert_eq!(b[0].labels, predict, "`on` labels are sorted, so the order written does not matter");
+        assert_eq!(b[1].shares, [Share { status: "503".into(), fraction: 0.01 }]);
+        // the phase's span runs over the continuation line
+        assert!(text[s.steps[1].span.clone()].ends_with("1% 503"));
+        assert_eq!(streams(&s, 2)[0].labels, []);
+        assert_eq!(s.steps[2].start_ms, 25 * 60_000);
+    }
+
+    #[test]
+    fn stream_errors() {
+        let text = "1m at 1 rps on path=/a + 2 rps on path=/a";
+        let e = parse(text).unwrap_err();
+        assert_eq!(&text[e.span.clone()], "2 rps on path=/a");
+        assert!(e.message.contains("already has traffic on these labels"), "{}", e.message);
+        let text = "1m at 1 rps on path=/a on path=/b";
+        let e = parse(text).unwrap_err();
+        assert_eq!(e.span, 23..25);
+        // `;` ends the phase: a `+` after it is not a continuation
+        let e = parse("1m at 1 rps; + 2 rps").unwrap_err();
+        assert!(e.message.contains("statement"), "{}", e.message);
+        let e = parse("1m at 1 rps on status=500").unwrap_err();
+        assert!(e.message.contains("written by the scenario"));
+        let e = parse("1m at 1 rps +").unwrap_err();
+        assert_eq!(e.message, "expected a request rate");
     }
 
     #[test]
