@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# `mlmon-lint probe` against promtool 3.5.3: the probe's boundary and firing time for the example's
-# HighErrorRate must agree with the same situation written by hand in series notation and run by
-# promtool. For each of a few probe scenarios (rates and scrape intervals):
+# `mlmon-lint probe` against promtool 3.5.3: each probe's boundary and firing time must agree with the
+# same situation written by hand in series notation and run by promtool. For each probe below
+# (error ratio, latency and request rate; several rates and scrape intervals):
 #   1. run the probe (release binary) and read its boundary (quiet value, firing value), onset, first
 #      firing time and scenario end;
-#   2. write promtool test files by hand-expanding the situation into `0x40 75.15+75.15x51`-style
-#      series: one just above the boundary (the firing value: not firing one evaluation before the
-#      reported first firing, firing at it) and one just below (the quiet value: no alert at any
-#      evaluation);
+#   2. write promtool test files by hand-expanding the situation into `0+1500x40 60000+150x51`-style
+#      series (here, in awk; not with mlmon-lint's scenario compiler): one at the firing value (not
+#      firing one evaluation before the reported first firing, firing at it) and one at the quiet
+#      value (no alert at any evaluation);
 #   3. run promtool on them (and `mlmon-lint test`, which must agree too); any failure fails the step.
+# Error ratio: the example's HighErrorRate (examples/ml-service/rules/alerts.yaml). Latency and rate:
+# tests/fixtures/probe-vs-promtool/rules.yaml (the example's HighLatencyP90 on the tutorial's recording
+# rule, and two rate alerts; no annotations, so the expected alerts need no templated text).
 # Needs $PROMTOOL; skips (exit 0) with a message when it is unset or missing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +29,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/rules"
 cp examples/ml-service/rules/alerts.yaml "$work/rules/"
+cp tests/fixtures/probe-vs-promtool/rules.yaml "$work/rules/probe.yaml"
 fail=0
 
-# minutes in a Prometheus duration like 10m, 1h3m, 20m30s (whole seconds)
+# seconds in a Prometheus duration like 10m, 1h3m, 20m30s (whole seconds)
 secs() {
   local d=$1 total=0 n
   while [[ $d =~ ^([0-9]+)(h|m|s)(.*)$ ]]; do
@@ -40,87 +44,85 @@ secs() {
   echo "$total"
 }
 
-alert_block() { # alert_block EVAL_TIME FIRING(0|1)
+calc() { awk "BEGIN { printf \"%.10g\", $1 }"; }
+
+# counter A B N0 N1: a counter growing by A per scrape for N0 scrapes from 0 (the baseline), then by B
+# per scrape for N1 scrapes (N0 + N1 + 1 samples)
+counter() {
+  local a=$1 b=$2 n0=$3 n1=$4
+  echo "0+${a}x$n0 $(calc "$a * $n0 + $b")+${b}x$((n1 - 1))"
+}
+
+# probe NAME ALERT RULES DIMENSION SCENARIO [ARGS...]: runs the probe; sets quiet firing onset first end
+probe() {
+  local name=$1 alert=$2 rules=$3 dim=$4 scenario=$5
+  shift 5
+  local out
+  out=$("$MLMON_LINT" probe --alert "$alert" --dimension "$dim" --scenario "$scenario" "$@" "$rules")
+  local rc=$?
+  echo "$out" | sed 's/^/    /'
+  if ((rc != 0)); then
+    echo "FAIL $name: probe exited $rc"; fail=1; return 1
+  fi
+  local unit='\(%\| rps\|ms\)'
+  quiet=$(sed -n "s/.* runs: \([0-9.]*\)$unit never fires, \([0-9.]*\)$unit fires\$/\1/p" <<<"$out")
+  firing=$(sed -n "s/.* runs: \([0-9.]*\)$unit never fires, \([0-9.]*\)$unit fires\$/\3/p" <<<"$out")
+  onset=$(sed -n 's/^  onset at \([0-9hms]*\) .*/\1/p' <<<"$out")
+  first=$(sed -n 's/.*first firing at \([0-9hms]*\);.*/\1/p' <<<"$out")
+  end=$(sed -n 's/^ *0s … \([0-9hms]*\),.*/\1/p' <<<"$out")
+  if [[ -z $quiet || -z $firing || -z $onset || -z $first || -z $end ]]; then
+    echo "FAIL $name: could not read the probe's output"; fail=1; return 1
+  fi
+  onset=$(secs "$onset") first=$(secs "$first") end=$(secs "$end")
+}
+
+# alert_block EVAL_TIME ALERT FIRING(0|1) EXPECTED_ALERT_YAML
+alert_block() {
   echo "      - eval_time: $1"
-  echo "        alertname: HighErrorRate"
-  if [[ $2 == 1 ]]; then
-    cat <<'EOF'
-        exp_alerts:
-          - exp_labels:
-              severity: critical
-            exp_annotations:
-              summary: 5xx hata oranı %5'i aştı
-              description: Son 5 dakikadaki 5xx/s oranı eşik değerini aştı.
-EOF
+  echo "        alertname: $2"
+  if [[ $3 == 1 ]]; then
+    echo "        exp_alerts:"
+    echo "$4"
   else
     echo "        exp_alerts: []"
   fi
 }
 
-# write_test FILE RPS SCRAPE_S PERCENT ONSET_S END_S MODE [FIRST_S]
-#   MODE above: not firing at FIRST-1m, firing at FIRST; MODE below: not firing at any evaluation
+# write_test FILE RULES ALERT EXPECTED SCRAPE_S SERIES MODE: MODE firing: not firing at $first - 1m,
+# firing at $first; MODE quiet: not firing at any evaluation up to $end. SERIES is the input_series list.
 write_test() {
-  local file=$1 rps=$2 scrape=$3 pct=$4 onset=$5 end=$6 mode=$7 first=${8:-0}
-  local n0=$((onset / scrape)) n1=$(((end - onset) / scrape))
-  # per scrape: requests, errors after the onset, successes after the onset (awk: exact decimals)
-  local per err ok base
-  per=$(awk -v r="$rps" -v s="$scrape" 'BEGIN { printf "%.10g", r * s }')
-  err=$(awk -v p="$per" -v c="$pct" 'BEGIN { printf "%.10g", p * c / 100 }')
-  ok=$(awk -v p="$per" -v e="$err" 'BEGIN { printf "%.10g", p - e }')
-  base=$(awk -v p="$per" -v n="$n0" 'BEGIN { printf "%.10g", p * n }')
+  local file=$1 rules=$2 alert=$3 expected=$4 scrape=$5 series=$6 mode=$7
   {
-    echo "# generated by .ci/probe-vs-promtool.sh: $rps rps, ${scrape}s scrapes, $pct% 5xx from ${onset}s"
-    echo "rule_files: [rules/alerts.yaml]"
+    echo "# generated by .ci/probe-vs-promtool.sh"
+    echo "rule_files: [rules/$rules]"
     echo "evaluation_interval: 1m"
     echo "tests:"
     echo "  - name: $mode"
     echo "    interval: ${scrape}s"
     echo "    input_series:"
-    echo "      - series: 'http_requests_total{status=\"500\"}'"
-    echo "        values: '0x$n0 $err+${err}x$((n1 - 1))'"
-    echo "      - series: 'http_requests_total{status=\"200\"}'"
-    echo "        values: '0+${per}x$n0 $(awk -v b="$base" -v o="$ok" 'BEGIN { printf "%.10g", b + o }')+${ok}x$((n1 - 1))'"
+    echo "$series"
     echo "    alert_rule_test:"
-    if [[ $mode == above ]]; then
-      alert_block "$((first - 60))s" 0
-      alert_block "${first}s" 1
+    if [[ $mode == firing ]]; then
+      alert_block "$((first - 60))s" "$alert" 0 "$expected"
+      alert_block "${first}s" "$alert" 1 "$expected"
     else
       local t=0
       while ((t <= end)); do
-        alert_block "${t}s" 0
+        alert_block "${t}s" "$alert" 0 "$expected"
         t=$((t + 60))
       done
     fi
   } >"$file"
 }
 
-check() { # check NAME RPS SCRAPE_S
-  local name=$1 rps=$2 scrape=$3
-  local scenario="scrape ${scrape}s; 10m at $rps rps; {hold} at $rps rps with ?% 5xx"
-  local out
-  out=$("$MLMON_LINT" probe --alert HighErrorRate --scenario "$scenario" "$work/rules/alerts.yaml")
-  local rc=$?
-  echo "$out" | sed 's/^/    /'
-  if ((rc != 0)); then
-    echo "FAIL $name: probe exited $rc"; fail=1; return
-  fi
-  local quiet firing onset first end
-  quiet=$(sed -n 's/.* runs: \([0-9.]*\)% never fires, \([0-9.]*\)% fires$/\1/p' <<<"$out")
-  firing=$(sed -n 's/.* runs: \([0-9.]*\)% never fires, \([0-9.]*\)% fires$/\2/p' <<<"$out")
-  onset=$(sed -n 's/^  onset at \([0-9hms]*\) .*/\1/p' <<<"$out")
-  first=$(sed -n 's/.*first firing at \([0-9hms]*\);.*/\1/p' <<<"$out")
-  end=$(sed -n 's/^ *0s … \([0-9hms]*\),.*/\1/p' <<<"$out")
-  if [[ -z $quiet || -z $firing || -z $onset || -z $first || -z $end ]]; then
-    echo "FAIL $name: could not read the probe's output"; fail=1; return
-  fi
-  onset=$(secs "$onset") first=$(secs "$first") end=$(secs "$end")
-  write_test "$work/$name-above.test.yml" "$rps" "$scrape" "$firing" "$onset" "$end" above "$first"
-  write_test "$work/$name-below.test.yml" "$rps" "$scrape" "$quiet" "$onset" "$end" below
-  local f
-  for f in "$work/$name-above.test.yml" "$work/$name-below.test.yml"; do
+# run_tests NAME FILE...: promtool, then mlmon-lint test, on each file
+run_tests() {
+  local name=$1 f
+  shift
+  for f in "$@"; do
     if ! "$PROMTOOL" test rules "$f" >"$work/log" 2>&1; then
       echo "FAIL $name: promtool disagrees with the probe on $(basename "$f"):"; sed 's/^/    /' "$work/log" | head -30
-      sed 's/^/    | /' "$f" | head -20
+      sed 's/^/    | /' "$f" | head -40
       fail=1
     elif ! "$MLMON_LINT" test "$f" >"$work/log" 2>&1; then
       echo "FAIL $name: mlmon-lint test disagrees with its own probe on $(basename "$f"):"; sed 's/^/    /' "$work/log" | head -30
@@ -131,9 +133,94 @@ check() { # check NAME RPS SCRAPE_S
   done
 }
 
-check example-100rps-15s 100 15
-check 7rps-30s 7 30
-check 1000rps-10s 1000 10
+# --- error ratio: HighErrorRate, healthy traffic then PCT% 5xx ---
+error_series() { # error_series RPS SCRAPE_S PERCENT
+  local per err
+  per=$(calc "$1 * $2")
+  err=$(calc "$per * $3 / 100")
+  echo "      - series: 'http_requests_total{status=\"500\"}'"
+  echo "        values: '$(counter 0 "$err" "$n0" "$n1")'"
+  echo "      - series: 'http_requests_total{status=\"200\"}'"
+  echo "        values: '$(counter "$per" "$(calc "$per - $err")" "$n0" "$n1")'"
+}
+
+HIGH_ERROR_RATE='          - exp_labels:
+              severity: critical
+            exp_annotations:
+              summary: 5xx hata oranı %5'"'"'i aştı
+              description: Son 5 dakikadaki 5xx/s oranı eşik değerini aştı.'
+
+check_error_ratio() { # check_error_ratio NAME RPS SCRAPE_S
+  local name=$1 rps=$2 scrape=$3
+  probe "$name" HighErrorRate "$work/rules/alerts.yaml" error-ratio \
+    "scrape ${scrape}s; 10m at $rps rps; {hold} at $rps rps with ?% 5xx" || return
+  n0=$((onset / scrape)) n1=$(((end - onset) / scrape))
+  write_test "$work/$name-firing.test.yml" alerts.yaml HighErrorRate "$HIGH_ERROR_RATE" "$scrape" \
+    "$(error_series "$rps" "$scrape" "$firing")" firing
+  write_test "$work/$name-quiet.test.yml" alerts.yaml HighErrorRate "$HIGH_ERROR_RATE" "$scrape" \
+    "$(error_series "$rps" "$scrape" "$quiet")" quiet
+  run_tests "$name" "$work/$name-firing.test.yml" "$work/$name-quiet.test.yml"
+}
+
+# --- latency: HighLatencyP90 (p90 of the histogram > 0.5s), every request at 1ms, then at LATENCY ---
+# prometheus_client's default buckets, as the scenario's defaults (docs/scenarios.md)
+BUCKETS="0.005 0.01 0.025 0.05 0.075 0.1 0.25 0.5 0.75 1.0 2.5 5.0 7.5 10.0 +Inf"
+latency_series() { # latency_series RPS SCRAPE_S BASE_MS MS
+  local per a b le bound
+  per=$(calc "$1 * $2")
+  for le in $BUCKETS; do
+    bound=$le
+    [[ $le == +Inf ]] && bound=1e308
+    # a request of L seconds is counted in every bucket with L <= le
+    a=$(awk -v l="$3" -v b="$bound" -v p="$per" 'BEGIN { printf "%.10g", (l / 1000 <= b) ? p : 0 }')
+    b=$(awk -v l="$4" -v b="$bound" -v p="$per" 'BEGIN { printf "%.10g", (l / 1000 <= b) ? p : 0 }')
+    echo "      - series: 'http_request_latency_seconds_bucket{le=\"$le\"}'"
+    echo "        values: '$(counter "$a" "$b" "$n0" "$n1")'"
+  done
+}
+
+WARNING='          - exp_labels:
+              severity: warning'
+
+check_latency() { # check_latency NAME RPS SCRAPE_S
+  local name=$1 rps=$2 scrape=$3
+  probe "$name" HighLatencyP90 "$work/rules/probe.yaml" latency \
+    "scrape ${scrape}s; 10m at $rps rps latency 1ms; {hold} at $rps rps latency ?ms" || return
+  n0=$((onset / scrape)) n1=$(((end - onset) / scrape))
+  write_test "$work/$name-firing.test.yml" probe.yaml HighLatencyP90 "$WARNING" "$scrape" \
+    "$(latency_series "$rps" "$scrape" 1 "$firing")" firing
+  write_test "$work/$name-quiet.test.yml" probe.yaml HighLatencyP90 "$WARNING" "$scrape" \
+    "$(latency_series "$rps" "$scrape" 1 "$quiet")" quiet
+  run_tests "$name" "$work/$name-firing.test.yml" "$work/$name-quiet.test.yml"
+}
+
+# --- rate: BASE rps, then the probed rate ---
+rate_series() { # rate_series BASE_RPS SCRAPE_S RPS
+  echo "      - series: 'http_requests_total{status=\"200\"}'"
+  echo "        values: '$(counter "$(calc "$1 * $2")" "$(calc "$3 * $2")" "$n0" "$n1")'"
+}
+
+check_rate() { # check_rate NAME ALERT BASE_RPS SCRAPE_S RANGE
+  local name=$1 alert=$2 base=$3 scrape=$4 range=$5
+  probe "$name" "$alert" "$work/rules/probe.yaml" rate \
+    "scrape ${scrape}s; 10m at $base rps; {hold} at ? rps" --range "$range" || return
+  n0=$((onset / scrape)) n1=$(((end - onset) / scrape))
+  write_test "$work/$name-firing.test.yml" probe.yaml "$alert" "$WARNING" "$scrape" \
+    "$(rate_series "$base" "$scrape" "$firing")" firing
+  write_test "$work/$name-quiet.test.yml" probe.yaml "$alert" "$WARNING" "$scrape" \
+    "$(rate_series "$base" "$scrape" "$quiet")" quiet
+  run_tests "$name" "$work/$name-firing.test.yml" "$work/$name-quiet.test.yml"
+}
+
+check_error_ratio error-ratio-100rps-15s 100 15
+check_error_ratio error-ratio-7rps-30s 7 30
+check_error_ratio error-ratio-1000rps-10s 1000 10
+check_latency latency-100rps-15s 100 15
+check_latency latency-3rps-30s 3 30
+check_rate rate-drop-100rps-15s TrafficDrop 100 15 0..100
+check_rate rate-drop-40rps-30s TrafficDrop 40 30 0..40
+check_rate rate-surge-15s TrafficSurge 0 15 0..1000
+check_rate rate-surge-10s-from-100rps TrafficSurge 100 10 100..1000
 if ((fail)); then
   echo "probe-vs-promtool: FAILED"
   exit 1
