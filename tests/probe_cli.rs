@@ -83,6 +83,33 @@ fn probe_warns_when_the_boundary_is_not_the_threshold() {
 }
 
 #[test]
+fn the_threshold_is_printed_as_written() {
+    let d = dir(
+        "written",
+        &[(
+            "r.yml",
+            "groups:\n  - name: g\n    rules:\n      - alert: E\n        expr: \"5.0E-2 < sum(rate(http_requests_total{status=~\\\"5..\\\"}[2m])) / sum(rate(http_requests_total[2m]))\"\n",
+        )],
+    );
+    let rules = d.join("r.yml");
+    let r = run(&[
+        "probe",
+        "--alert",
+        "E",
+        "--scenario",
+        "scrape 30s; 1m at 0 rps; {hold} at 10 rps with ?% 5xx",
+        "--range",
+        "0..10",
+        "--resolution",
+        "1",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.out, r.err);
+    assert!(r.out.contains("  threshold: `> 5.0E-2` in the expression; the boundary 0.055 agrees"), "{}", r.out);
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
 fn probe_without_a_boundary_and_usage_errors() {
     let r = run(&[
         "probe",

@@ -119,7 +119,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     else {
         return usage(io, &format!("no alerting rule named {:?} in {}", args.alert, files.join(", ")));
     };
-    let threshold: Option<Threshold> = find_threshold(&rule.expr);
+    let threshold: Option<Threshold> = find_threshold(&rule.expr, Some(&rule.expr_text));
     let drawn = threshold.as_ref().map_or_else(|| rule.expr.clone(), |t| t.side.clone());
     let template = args.scenario.clone().unwrap_or_else(|| dim.default_scenario().to_string());
     let scenario_eval = crate::scenario::syntax::parse(&template.replace('?', "1").replace("{hold}", "1m"))

@@ -84,7 +84,8 @@ pub struct Threshold {
     pub value: f64,
     /// The compared side (what plots draw).
     pub side: Arc<ast::Expr>,
-    /// The literal's value as Prometheus prints it.
+    /// The literal as written in the expression (`5e-2`, `0.050`), or as Prometheus prints its
+    /// value when the expression text is not at hand.
     pub literal: String,
 }
 
@@ -99,8 +100,9 @@ fn flip(op: ast::BinaryOp) -> ast::BinaryOp {
     }
 }
 
-/// The outermost filtering comparison against a number literal in `expr` (`x > 0.05`, `0.05 < x`).
-pub fn find_threshold(expr: &ast::Expr) -> Option<Threshold> {
+/// The outermost filtering comparison against a number literal in `expr` (`x > 0.05`, `0.05 < x`);
+/// `source` is the text `expr` was parsed from, for the literal as written.
+pub fn find_threshold(expr: &ast::Expr, source: Option<&str>) -> Option<Threshold> {
     let mut found = None;
     expr.walk(&mut |e| {
         if found.is_some() {
@@ -114,7 +116,13 @@ pub fn find_threshold(expr: &ast::Expr) -> Option<Threshold> {
                 ast::Expr::Number(n) => Some(n.clone()),
                 _ => None,
             };
-            let text = |n: &ast::NumberLiteral| crate::engine::value::format_go_g(n.value);
+            let text = |n: &ast::NumberLiteral| {
+                source
+                    .and_then(|s| s.get(n.span.start as usize..n.span.end as usize))
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map_or_else(|| crate::engine::value::format_go_g(n.value), str::to_string)
+            };
             if let Some(n) = lit(&b.rhs) {
                 found =
                     Some(Threshold { op: b.op, value: n.value, side: Arc::new((*b.lhs).clone()), literal: text(&n) });
@@ -303,14 +311,19 @@ mod tests {
     fn thresholds_are_found_on_either_side() {
         let src = "(sum(rate(a[5m])) / sum(rate(b[5m]))) > 0.05";
         let e = crate::promql::parse(src, crate::promql::ParseOptions::PROMTOOL).unwrap();
-        let t = find_threshold(&e).unwrap();
+        let t = find_threshold(&e, Some(src)).unwrap();
         assert_eq!((t.op, t.value, t.literal.as_str()), (ast::BinaryOp::Gtr, 0.05, "0.05"));
         let src = "1e3 > x";
         let e = crate::promql::parse(src, crate::promql::ParseOptions::PROMTOOL).unwrap();
-        let t = find_threshold(&e).unwrap();
-        assert_eq!((t.op, t.value), (ast::BinaryOp::Lss, 1000.0));
+        let t = find_threshold(&e, Some(src)).unwrap();
+        assert_eq!((t.op, t.value, t.literal.as_str()), (ast::BinaryOp::Lss, 1000.0, "1e3"));
+        // without the text, the value as Prometheus prints it
+        assert_eq!(find_threshold(&e, None).unwrap().literal, "1000");
+        let src = "x >\n  ( 5E-2 )";
+        let e = crate::promql::parse(src, crate::promql::ParseOptions::PROMTOOL).unwrap();
+        assert_eq!(find_threshold(&e, Some(src)).unwrap().literal, "5E-2");
         let e = crate::promql::parse("x > bool 1", crate::promql::ParseOptions::PROMTOOL).unwrap();
-        assert!(find_threshold(&e).is_none());
+        assert!(find_threshold(&e, None).is_none());
     }
 
     #[test]

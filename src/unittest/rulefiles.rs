@@ -34,6 +34,8 @@ pub struct LoadedRule {
     pub kind: RuleKind,
     pub name: String,
     pub expr: Arc<ast::Expr>,
+    /// The expression as written (decoded from YAML); `expr`'s spans index into it.
+    pub expr_text: Arc<str>,
     pub for_ms: i64,
     pub keep_firing_for_ms: i64,
     /// Group labels overlaid with rule labels (rule wins), sorted by name; empty values kept (an
@@ -318,7 +320,11 @@ fn build(path: &str, source: &SourceFile, rf: &RuleFile, opts: LoadOptions) -> V
     for g in &rf.groups {
         let mut rules = Vec::new();
         for (i, r) in g.rules.iter().enumerate() {
-            let Some(expr) = r.expr.as_ref().and_then(|e| promql::parse(&e.value, opts.parse).ok()) else { continue };
+            let Some((expr, text)) =
+                r.expr.as_ref().and_then(|e| promql::parse(&e.value, opts.parse).ok().map(|x| (x, e.value.as_str())))
+            else {
+                continue;
+            };
             let mut labels = pairs(&g.labels);
             labels.extend(pairs(&r.labels));
             rules.push(LoadedRule {
@@ -326,6 +332,7 @@ fn build(path: &str, source: &SourceFile, rf: &RuleFile, opts: LoadOptions) -> V
                 kind: r.kind,
                 name: r.name.value.clone(),
                 expr: Arc::new(expr),
+                expr_text: Arc::from(text),
                 for_ms: r.for_.map_or(0, |d| d.ms),
                 keep_firing_for_ms: r.keep_firing_for.map_or(0, |d| d.ms),
                 labels: labels.into_iter().collect(),
