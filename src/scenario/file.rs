@@ -28,8 +28,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::{Engine, EngineSettings};
+use crate::promql::Span;
 use crate::rules::RuleKind;
 use crate::source::SourceFile;
+use crate::source::embedded::EmbeddedText;
 use crate::source::yaml::{self, Node, NodeKind};
 use crate::unittest::CoverageData;
 use crate::unittest::rulefiles::{self, LoadOptions, LoadedGroup};
@@ -52,10 +54,33 @@ pub fn is_scenario_file(text: &str) -> bool {
         .is_some_and(|r| r.get("scenario_tests").is_some())
 }
 
-/// Where in the file a byte range of a scalar's decoded value is: the value is searched for in the
-/// scalar's raw text (so block, folded and quoted scalars all map back), falling back to the
-/// scalar's start.
+/// Where in the file a byte range of a scalar's decoded value is: through the decoded-to-source map
+/// rule files use ([`EmbeddedText`]), exact inside quoted scalars with escapes and in block scalars.
+/// An empty range (an error at the end of the text) points just after the last word before it.
+/// Where that map cannot model the scalar, the value's text is searched for in the scalar's raw
+/// source instead (falling back to the scalar's start).
 fn file_offset(src: &SourceFile, node: &Node, value: &str, range: &Range<usize>) -> u32 {
+    let style = match &node.kind {
+        NodeKind::Scalar(s) => s.style,
+        _ => return node.span.start,
+    };
+    let map = EmbeddedText::from_yaml_scalar(&src.text, node.span, style, value);
+    if map.is_exact() && map.text == value {
+        if range.is_empty() {
+            let end = value.get(..range.start).unwrap_or("").trim_end().len();
+            if end == 0 {
+                return node.span.start;
+            }
+            return map.map_span(Span::new(end as u32 - 1, end as u32)).end;
+        }
+        return map.map_span(Span::new(range.start as u32, range.end as u32)).start;
+    }
+    search_raw(src, node, value, range)
+}
+
+/// [`file_offset`] for scalars the map does not model: the range's text is searched for in the raw
+/// source (so block, folded and quoted scalars without escapes in the way map back).
+fn search_raw(src: &SourceFile, node: &Node, value: &str, range: &Range<usize>) -> u32 {
     let raw_start = node.span.start as usize;
     let raw = src.text.get(raw_start..node.span.end as usize).unwrap_or("");
     let Some(needle) = value.get(range.clone()).filter(|n| !n.trim().is_empty()) else {
@@ -65,7 +90,7 @@ fn file_offset(src: &SourceFile, node: &Node, value: &str, range: &Range<usize>)
             return node.span.start;
         }
         let last = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
-        return file_offset(src, node, value, &(last..before.len())) + (before.len() - last) as u32;
+        return search_raw(src, node, value, &(last..before.len())) + (before.len() - last) as u32;
     };
     let k = value.get(..range.start).map_or(0, |p| p.matches(needle).count());
     // skip a block scalar's header (`|`, `>-`) so it is not matched
@@ -366,5 +391,34 @@ mod tests {
         let e = syntax::parse(value).unwrap_err();
         let lc = src.line_col(file_offset(&src, node, value, &e.span));
         assert_eq!((lc.line, lc.column), (4, 16));
+    }
+
+    /// The line:col of the scenario error in `a.s`.
+    fn error_at(text: &str) -> (u32, u32) {
+        let src = SourceFile::new("t", text);
+        let root = yaml::parse(text).unwrap().remove(0).root.unwrap();
+        let node = root.get("a").unwrap().get("s").unwrap();
+        let value = scalar(node).unwrap();
+        let e = syntax::parse(value).unwrap_err();
+        let lc = src.line_col(file_offset(&src, node, value, &e.span));
+        (lc.line, lc.column)
+    }
+
+    #[test]
+    fn offsets_are_exact_in_quoted_scalars_with_escapes() {
+        // `\x25` is `%`: the second share lacks one. Searching the raw text for "5" would land on
+        // the escape's digits; the map points at the share itself (column 41).
+        let text = "a:\n  s: \"10m at 100 rps with 5\\x25 5xx and 5 404\"\n";
+        assert_eq!(&text[43..45], "5 ");
+        assert_eq!(error_at(text), (2, 41));
+        // single quotes: `''` is one quote; the error is the unknown status after it
+        let text = "a:\n  s: 'by p=''x''; 10m at 1 rps with 5% x'\n";
+        assert_eq!(error_at(text), (2, 40));
+        // a double-quoted scalar over two lines, the error on the second
+        let text = "a:\n  s: \"scrape 15s;\\\n    \\t10m at 1 rpm\"\n";
+        assert_eq!(error_at(text), (3, 16));
+        // an error at the end of the text points just after the last word
+        let text = "a:\n  s: |\n    10m at 1 rps with\n";
+        assert_eq!(error_at(text), (3, 22));
     }
 }
