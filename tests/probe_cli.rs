@@ -83,6 +83,31 @@ fn probe_warns_when_the_boundary_is_not_the_threshold() {
 }
 
 #[test]
+fn probe_varies_one_label_set_of_several() {
+    // errors on /health, a tenth of the traffic: the rule's total ratio passes 5% at 50% there
+    let r = run(&[
+        "probe",
+        "--alert",
+        "HighErrorRate",
+        "--scenario",
+        "scrape 30s; 2m at 0 rps\n{hold} at 9 rps on path=/predict\n  + 1 rps on path=/health with ?% 5xx",
+        "--range",
+        "0..100",
+        "--resolution",
+        "5",
+        ALERTS,
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    let first = r.out.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "HighErrorRate fires from 55% (13m at 9 rps on path=/predict + 1 rps on path=/health with 55% 5xx); first firing 6m after onset"
+    );
+    assert!(r.out.contains("runs: 50% never fires, 55% fires"), "{}", r.out);
+    assert!(r.out.contains("warning: the boundary 0.525 is 0.475 away from the threshold `> 0.05`"), "{}", r.out);
+}
+
+#[test]
 fn the_threshold_is_printed_as_written() {
     let d = dir(
         "written",

@@ -1,4 +1,6 @@
-//! The phase language: `scrape 15s; by path=/predict; 10m at 100 rps with 6% 5xx; 5m at 0 rps`.
+//! The phase language: `scrape 15s; by path=/predict; 10m at 100 rps with 6% 5xx; 5m at 0 rps`, and
+//! traffic split by label values as streams joined by `+`:
+//! `10m at 90 rps on path=/predict + 10 rps on path=/health with 40% 503`.
 //!
 //! A small hand-written tokenizer and recursive-descent parser rather than a grammar crate: the
 //! language has a dozen keywords, and every error must carry the byte offset of the offending word so
