@@ -119,13 +119,17 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
 
     let render_start = std::time::Instant::now();
+    // stdout is line-buffered: without this, every line of the report is a write(2)
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *io.out);
     let written = match args.format {
-        Format::Json => report::json::render(&out, io.out),
+        Format::Json => report::json::render(&out, &mut buffered),
         Format::Human => {
             let style = human::Style { color: io.color, width: 100 };
-            human::render(&out, style, args.verbose, io.out)
+            human::render(&out, style, args.verbose, &mut buffered)
         }
-    };
+    }
+    .and_then(|()| std::io::Write::flush(&mut buffered));
+    drop(buffered);
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             let _ = writeln!(io.err, "error: {e}");

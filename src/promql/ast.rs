@@ -512,8 +512,23 @@ impl Expr {
     /// Visits this node and all its descendants, parents first.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);
-        for c in self.children() {
-            c.walk(f);
+        // the children in `children`'s order, without its Vec (every check walks every rule)
+        match self {
+            Expr::Number(_) | Expr::String(_) | Expr::VectorSelector(_) | Expr::MatrixSelector(_) => {}
+            Expr::Subquery(e) => e.expr.walk(f),
+            Expr::Paren(e) => e.expr.walk(f),
+            Expr::Unary(e) => e.expr.walk(f),
+            Expr::Binary(e) => {
+                e.lhs.walk(f);
+                e.rhs.walk(f);
+            }
+            Expr::Aggregate(e) => {
+                if let Some(p) = &e.param {
+                    p.walk(f);
+                }
+                e.expr.walk(f);
+            }
+            Expr::Call(e) => e.args.iter().for_each(|a| a.walk(f)),
         }
     }
 

@@ -131,8 +131,9 @@ pub fn render_one(d: &Diagnostic, sources: &[SourceFile], style: Style) -> Strin
         }
     }
     let adapter = Adapter { d, source: Named { file: src }, code: format!("{}({})", d.code(), d.check.name), labels };
-    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let wrap =
+        !fits_unwrapped(&d.message, style.width) || d.help.as_deref().is_some_and(|h| !fits_unwrapped(h, style.width));
+    let handler = handler(style, wrap);
     let mut out = String::new();
     if handler.render_report(&mut out, &adapter).is_err() {
         let p = src.line_col(d.primary.span.start);
@@ -143,6 +144,24 @@ pub fn render_one(d: &Diagnostic, sources: &[SourceFile], style: Style) -> Strin
         out.push('\n');
     }
     out
+}
+
+fn handler(style: Style, wrap: bool) -> GraphicalReportHandler {
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false).with_wrap_lines(wrap)
+}
+
+/// Whether miette's word wrapping (textwrap) would leave `text` as it is: one line of printable
+/// ASCII, no space at either end, short enough for the widest indent miette puts before it
+/// (`  help: `, 8 columns; the width given to textwrap is the terminal width less 2). Wrapping
+/// such a text is a costly no-op (a third of the rendering time), so the handler skips it.
+fn fits_unwrapped(text: &str, width: usize) -> bool {
+    const WIDEST_INDENT: usize = 8;
+    !text.is_empty()
+        && text.len() + WIDEST_INDENT + 2 <= width
+        && text.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !text.starts_with(' ')
+        && !text.ends_with(' ')
 }
 
 pub fn render(out: &LintOutput, style: Style, verbose: bool, w: &mut dyn Write) -> std::io::Result<()> {
@@ -169,4 +188,50 @@ pub fn render(out: &LintOutput, style: Style, verbose: bool, w: &mut dyn Write) 
         plural(out.sources.len(), "file"),
         plural(out.rules, "rule"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::rule_duplicate::DuplicateRule;
+
+    /// Skipping textwrap must not change a byte: every finding renders as it does with wrapping on,
+    /// for messages and helps around every width limit, with and without colour.
+    #[test]
+    fn unwrapped_rendering_equals_wrapped() {
+        let text = "groups:\n- name: g\n  rules:\n  - record: a:b:c\n    expr: up\n";
+        let sources = [SourceFile::new("r.yaml", text)];
+        let words = ["rate5m", "`x`", "promises", "a-b", "over", "[5m],", "(job)", "x", "ab"];
+        let mut texts =
+            vec!["x".to_string(), "two  spaces".to_string(), "caf\u{e9} \u{2014} d\u{e9}j\u{e0}".to_string()];
+        let mut t = String::new();
+        for i in 0..140 {
+            if !t.is_empty() {
+                t.push(' ');
+            }
+            t.push_str(words[(i * 7 + i / 3) % words.len()]);
+            texts.push(t.clone());
+        }
+        for width in [60, 80, 100] {
+            for color in [false, true] {
+                let style = Style { color, width };
+                for (i, m) in texts.iter().enumerate() {
+                    let h = &texts[(i * 5) % texts.len()];
+                    let d = Diagnostic::new(&DuplicateRule::META, 0, FileSpan::new(40, 45), m.clone()).with_help(h);
+                    let labels =
+                        vec![LabeledSpan::new_primary_with_span(Some("l".into()), miette_span(text, d.primary.span))];
+                    let adapter =
+                        Adapter { d: &d, source: Named { file: &sources[0] }, code: "RUL004(x)".into(), labels };
+                    let mut wrapped = String::new();
+                    handler(style, true).render_report(&mut wrapped, &adapter).unwrap();
+                    let mut unwrapped = String::new();
+                    let fits = fits_unwrapped(m, width) && fits_unwrapped(h, width);
+                    handler(style, !fits).render_report(&mut unwrapped, &adapter).unwrap();
+                    assert_eq!(wrapped, unwrapped, "width {width}, message {m:?}, help {h:?}");
+                }
+            }
+        }
+        assert!(fits_unwrapped("operation `rate5m` promises rate() over [5m]", 100));
+        assert!(!fits_unwrapped(&"x".repeat(91), 100));
+    }
 }
