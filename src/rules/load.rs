@@ -61,7 +61,7 @@ pub fn load(
     Ok((RuleFile { file, origin, layer, groups }, findings))
 }
 
-fn map_of<'n>(node: &'n Node, what: &str) -> Result<&'n [crate::source::yaml::Entry], LoadError> {
+fn map_of(node: &Node, what: impl std::fmt::Display) -> Result<&[crate::source::yaml::Entry], LoadError> {
     match &node.kind {
         NodeKind::Map(m) => Ok(m),
         NodeKind::Scalar(s) if s.is_null() => Ok(&[]),
@@ -71,7 +71,7 @@ fn map_of<'n>(node: &'n Node, what: &str) -> Result<&'n [crate::source::yaml::En
     }
 }
 
-fn seq_of<'n>(node: &'n Node, what: &str) -> Result<&'n [Node], LoadError> {
+fn seq_of(node: &Node, what: impl std::fmt::Display) -> Result<&[Node], LoadError> {
     match &node.kind {
         NodeKind::Seq(s) => Ok(s),
         NodeKind::Scalar(s) if s.is_null() => Ok(&[]),
@@ -79,8 +79,9 @@ fn seq_of<'n>(node: &'n Node, what: &str) -> Result<&'n [Node], LoadError> {
     }
 }
 
-/// A string field: any scalar (null is empty), not a collection.
-fn text_of(node: &Node, what: &str) -> Result<Text, LoadError> {
+/// A string field: any scalar (null is empty), not a collection. `what` names it in the error
+/// (`format_args!`: formatted only for an error, not for each of the thousands of scalars).
+fn text_of(node: &Node, what: impl std::fmt::Display) -> Result<Text, LoadError> {
     match &node.kind {
         NodeKind::Scalar(s) => Ok(Text {
             value: if s.is_null() { String::new() } else { s.value.clone() },
@@ -120,7 +121,7 @@ impl Loader<'_> {
     }
 
     fn duration(&mut self, node: &Node, field: &str) -> Result<Option<Duration>, LoadError> {
-        let t = text_of(node, &format!("`{field}`"))?;
+        let t = text_of(node, format_args!("`{field}`"))?;
         if node.is_null() {
             return Ok(None);
         }
@@ -137,9 +138,9 @@ impl Loader<'_> {
 
     fn labels(&mut self, node: &Node, field: &str, is_annotation: bool) -> Result<Vec<LabelPair>, LoadError> {
         let mut out = Vec::new();
-        for e in map_of(node, &format!("`{field}`"))? {
-            let name = text_of(&e.key, &format!("a key in `{field}`"))?;
-            let value = text_of(&e.value, &format!("the value of `{}` in `{field}`", name.value))?;
+        for e in map_of(node, format_args!("`{field}`"))? {
+            let name = text_of(&e.key, format_args!("a key in `{field}`"))?;
+            let value = text_of(&e.value, format_args!("the value of `{}` in `{field}`", name.value))?;
             let what = if is_annotation { "annotation" } else { "label" };
             if name.value.is_empty() {
                 self.report(&InvalidName::META, name.span, format!("invalid {what} name: empty"));
