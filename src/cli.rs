@@ -32,6 +32,11 @@ pub enum Command {
     Explain(crate::cmd::explain::Args),
     /// Exporter schemas: `schema import SOURCE` writes one from a `/metrics` exposition.
     Schema(crate::cmd::schema::Args),
+    /// Run Prometheus promqltest `.test` files against mlmon-lint's PromQL engine.
+    Promqltest(crate::cmd::promqltest::Args),
+    /// Run promtool rule unit tests (a drop-in for `promtool test rules`), with readable failures
+    /// and coverage.
+    Test(crate::cmd::test::Args),
 }
 
 /// Subcommand names, for deciding whether `check` was left out.
@@ -82,5 +87,7 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Checks(a) => crate::cmd::checks::run(a, io),
         Command::Explain(a) => crate::cmd::explain::run(a, io),
         Command::Schema(args) => crate::cmd::schema::run(args, io),
+        Command::Promqltest(a) => crate::cmd::promqltest::run(&a, io),
+        Command::Test(a) => crate::cmd::test::run(a, io),
     }
 }

@@ -9,7 +9,11 @@
 //! - `kind: List` is searched item by item;
 //! - anything else (promtool test files, other manifests) is skipped, with a note for `--verbose`.
 //!
-//! A dashboard extractor slots in at [`Format::Json`].
+//! Dashboards (JSON files, and ConfigMaps, `GrafanaDashboard`s and Kubernetes `Dashboard`s in
+//! YAML) are found by [`dashboard`]; a JSON file with `groups` at the top is a rule file and is
+//! read like YAML (as Prometheus does).
+
+pub(crate) mod dashboard;
 
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::error::InputError;
@@ -23,6 +27,7 @@ use crate::source::{FileSpan, SourceFile};
 #[derive(Debug, Default)]
 pub struct Extracted {
     pub rule_files: Vec<RuleFile>,
+    pub dashboards: Vec<crate::dashboard::Dashboard>,
     /// Loader findings (category `invalid`).
     pub findings: Vec<Diagnostic>,
     /// Parts that were not linted, and why (shown with `--verbose`).
@@ -41,20 +46,15 @@ fn format_of(path: &str) -> Format {
 
 pub fn extract(file: FileId, source: &SourceFile) -> Result<Extracted, InputError> {
     let mut out = Extracted::default();
-    match format_of(&source.path) {
-        Format::Json => {
-            out.skipped.push("JSON file: dashboards are not linted yet".to_string());
-        }
-        Format::Yaml => {
-            let docs =
-                yaml::parse(&source.text).map_err(|e| InputError::at(source, FileSpan::point(e.offset), e.message))?;
-            let many = docs.len() > 1;
-            for (i, doc) in docs.iter().enumerate() {
-                let Some(root) = &doc.root else { continue };
-                let label = if many { format!("document {}", i + 1) } else { "document".to_string() };
-                classify(file, source, root, &label, &mut out)?;
-            }
-        }
+    if format_of(&source.path) == Format::Json && dashboard::from_json(file, source, &mut out)? {
+        return Ok(out);
+    }
+    let docs = yaml::parse(&source.text).map_err(|e| InputError::at(source, FileSpan::point(e.offset), e.message))?;
+    let many = docs.len() > 1;
+    for (i, doc) in docs.iter().enumerate() {
+        let Some(root) = &doc.root else { continue };
+        let label = if many { format!("document {}", i + 1) } else { "document".to_string() };
+        classify(file, source, root, &label, &mut out)?;
     }
     Ok(out)
 }
@@ -127,6 +127,9 @@ fn classify(
             Ok(())
         }
         _ => {
+            if dashboard::from_yaml(file, source, root, label, out)? > 0 {
+                return Ok(());
+            }
             let why = if root.get("rule_files").is_some() || root.get("tests").is_some() {
                 "a promtool test file".to_string()
             } else if kind.is_empty() {
@@ -174,8 +177,9 @@ fn configmap(
             add(file, source, r, origin, Some(layer.clone()), out)?;
         }
     }
-    if !found {
-        out.skipped.push(format!("{label}: ConfigMap `{name}` holds no rule file"));
+    let dashboards = dashboard::from_yaml(file, source, root, label, out)?;
+    if !found && dashboards == 0 {
+        out.skipped.push(format!("{label}: ConfigMap `{name}` holds no rule file or dashboard"));
     }
     Ok(())
 }
@@ -230,12 +234,24 @@ mod tests {
     }
 
     #[test]
-    fn skips_test_files_and_json() {
+    fn skips_test_files_and_other_json() {
         let x = run("t.yml", "rule_files: [a.yml]\ntests: []\n").unwrap();
         assert!(x.rule_files.is_empty());
         assert_eq!(x.skipped, ["document: a promtool test file"]);
         let x = run("d.json", "{}").unwrap();
-        assert!(x.rule_files.is_empty() && x.skipped.len() == 1);
+        assert!(x.rule_files.is_empty() && x.dashboards.is_empty() && x.skipped.len() == 1);
+    }
+
+    #[test]
+    fn json_rule_files_are_rule_files() {
+        let t = "{\"groups\": [{\"name\": \"g\", \"rules\": [{\"alert\": \"A\", \"expr\": \"up == 0\"}]}]}";
+        let x = run("r.json", t).unwrap();
+        assert_eq!(x.rule_files.len(), 1);
+        let rf = &x.rule_files[0];
+        let src = SourceFile::new("r.json", t);
+        let e = rf.embedded(&src, rf.groups[0].rules[0].expr.as_ref().unwrap());
+        let m = e.map_span(crate::promql::Span::new(0, 2));
+        assert_eq!(&t[m.start as usize..m.end as usize], "up");
     }
 
     #[test]

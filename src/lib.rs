@@ -4,16 +4,21 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod analysis;
+pub mod changed;
 pub mod checks;
 pub mod cli;
 pub mod cmd;
+pub mod dashboard;
 pub mod diagnostic;
+pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod go;
 pub mod gofmt;
 pub mod input;
 pub mod lint;
 pub mod promql;
+pub mod promqltest;
 pub mod report;
 pub mod rules;
 pub mod schema;
@@ -21,3 +26,4 @@ pub mod settings;
 pub mod source;
 pub mod suppress;
 pub mod template;
+pub mod unittest;

@@ -1,9 +1,11 @@
 //! The lint driver: files in, sorted findings out.
 //!
-//! 1. extract every file in parallel (YAML → rule files + loader findings);
-//! 2. parse every distinct expression once, in parallel (rule files repeat expressions a lot:
+//! 1. extract every file in parallel (YAML → rule files + loader findings; JSON and manifests →
+//!    dashboards with their queries expanded);
+//! 2. parse every distinct rule expression once, in parallel (rule files repeat expressions a lot:
 //!    the corpus has 7,907 rules but 6,404 distinct expressions);
-//! 3. run the rule checks per file in parallel, then the checks that look across files;
+//! 3. run the rule and expression checks in parallel, then each dashboard (its queries parsed and
+//!    checked, against what the run's rule files record), then the checks that look across files;
 //! 4. apply configuration (disabled checks, severities) and suppression comments;
 //! 5. sort by file, line, column, code, so output is identical from run to run.
 
@@ -11,7 +13,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::checks::{self, Check, Ctx, ProjectSite, RuleSite};
+use crate::checks::{self, Check, Ctx, ExprOrigin, ExprSite, ProjectSite, RuleSite, RunFacts};
 use crate::diagnostic::Diagnostic;
 use crate::error::InputError;
 use crate::extract::{Extracted, extract};
@@ -38,11 +40,16 @@ pub struct LintOutput {
     pub skipped: Vec<(String, String)>,
     pub rule_files: usize,
     pub rules: usize,
+    /// The first and last line of every rule, per file (indexed like `sources`; `--changed-since`
+    /// reports a finding in a rule only when the rule changed).
+    pub rule_lines: Vec<Vec<(u32, u32)>>,
     /// Wall-clock time per phase, for `--verbose` and the benchmark.
     pub timings: Vec<(&'static str, std::time::Duration)>,
     /// The run's syntax trees, rule models and knowledge: kept so that the CLI, which exits right
     /// after rendering, can skip freeing them node by node (`mem::forget` in `cmd::check`).
     pub retained: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// What each dashboard held and how much of it parsed, in file order.
+    pub dashboards: Vec<crate::dashboard::Stats>,
 }
 
 type Parsed = Result<Expr, ParseError>;
@@ -75,7 +82,7 @@ pub fn lint_with_schemas(
     };
     let extracted: Vec<Result<Extracted, InputError>> =
         sources.par_iter().enumerate().map(|(id, s)| extract(id, s)).collect();
-    lap("YAML and rule loading");
+    lap("YAML, JSON, rule and dashboard loading");
 
     let mut out = LintOutput::default();
     let mut per_file: Vec<Extracted> = Vec::with_capacity(sources.len());
@@ -134,6 +141,8 @@ pub fn lint_with_schemas(
         &lookup,
     );
 
+    let facts = run_facts(&per_file);
+
     // rule checks, in parallel over rules (a single large file is the common benchmark case)
     let active: Vec<Vec<&dyn Check>> = settings
         .iter()
@@ -165,9 +174,16 @@ pub fn lint_with_schemas(
             }
             if r.well_formed {
                 let checks = active.get(config).or(active.last()).map_or(&[][..], Vec::as_slice);
+                let expr_site = ast.zip(expr).map(|(ast, e)| {
+                    let origin = ExprOrigin::Rule(&site);
+                    ExprSite::new(&sources[id], ast, &e.value, &s.options, &facts, knowledge.get(config), origin)
+                });
                 for c in checks {
                     let mut cx = Ctx::new(c.meta());
                     c.rule(&mut cx, &site);
+                    if let Some(es) = &expr_site {
+                        c.expr(&mut cx, es);
+                    }
                     found.extend(cx.findings);
                 }
             }
@@ -176,6 +192,28 @@ pub fn lint_with_schemas(
         .collect();
     let mut all: Vec<Diagnostic> = loader_findings.into_iter().flatten().collect();
     all.extend(rule_findings.into_iter().flatten());
+
+    // dashboards, in parallel over dashboards
+    let dashboards: Vec<&crate::dashboard::Dashboard> = per_file.iter().flat_map(|x| &x.dashboards).collect();
+    let dashboard_results: Vec<(Vec<Diagnostic>, crate::dashboard::Stats)> = dashboards
+        .par_iter()
+        .map(|d| {
+            let config = configs[d.file];
+            let checks = active.get(config).or(active.last()).map_or(&[][..], Vec::as_slice);
+            let cx = crate::dashboard::check::Context {
+                source: &sources[d.file],
+                settings: settings_of(config),
+                checks,
+                facts: &facts,
+                knowledge: knowledge.get(config),
+            };
+            crate::dashboard::check::lint(d, &cx)
+        })
+        .collect();
+    for (found, stats) in dashboard_results {
+        all.extend(found);
+        out.dashboards.push(stats);
+    }
 
     // schema files with conflicts join the sources, so that findings can point into them
     let mut sources = sources;
@@ -212,6 +250,7 @@ pub fn lint_with_schemas(
         }
     }
     let mut kept = Vec::new();
+    out.rule_lines = vec![Vec::new(); sources.len()];
     for (id, diags) in by_file.into_iter().enumerate() {
         let source = &sources[id];
         let Some(extracted) = per_file.get(id) else {
@@ -230,6 +269,9 @@ pub fn lint_with_schemas(
             })
             .collect();
         let (mut sups, bad) = suppress::scan(source, &rule_lines);
+        if let Some(slot) = out.rule_lines.get_mut(id) {
+            slot.clone_from(&rule_lines);
+        }
         let diags = suppress::apply(diags, &mut sups, |d| source.line_col(d.primary.span.start).line);
         kept.extend(diags);
         let s = settings_of(configs[id]);
@@ -253,6 +295,25 @@ pub fn lint_with_schemas(
     drop(index);
     out.retained = Some(Box::new((parsed, knowledge, per_file)));
     out
+}
+
+/// What the checks of one file need to know about the others.
+fn run_facts(per_file: &[Extracted]) -> RunFacts {
+    let mut facts = RunFacts::default();
+    for x in per_file {
+        facts.rule_files += x.rule_files.len();
+        for rf in &x.rule_files {
+            for (_, r) in rf.rules() {
+                if r.kind == crate::rules::RuleKind::Record && !r.name.value.is_empty() {
+                    facts.recorded.entry(r.name.value.clone()).or_insert((rf.file, rf.to_file(r.name.span)));
+                }
+            }
+        }
+        for d in &x.dashboards {
+            facts.library_panels.extend(d.library_defs.iter().cloned());
+        }
+    }
+    facts
 }
 
 /// File path, then line, column, code, then message (for full determinism).

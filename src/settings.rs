@@ -7,9 +7,10 @@
 //! exclude: [vendor/, "*.generated.yaml"]   # gitignore-style, relative to this file
 //! schema: [schema/exporter.yaml]           # exporter schemas (used by schema checks)
 //! checks:
-//!   disable: [RUL002]           # codes or names (all checks are on by default)
+//!   disable: [RUL002]           # codes or names
+//!   enable: [DSH009]            # also switches on checks that are off by default (all checks are on by default)
 //!   enable: []                  # switched on even if listed in `disable`
-//!   severity: {RUL003: error}   # error | warning | info
+//!   severity: {RUL003: error}   # error | warning | info | off (off: like `disable`)
 //! ```
 //!
 //! The file is read with the same spanned YAML tree as rule files, so every mistake in it has a
@@ -33,6 +34,8 @@ pub struct Settings {
     /// The configuration file these came from (`None`: built-in defaults).
     pub path: Option<PathBuf>,
     pub disabled: HashSet<&'static str>,
+    /// Checks named in `checks.enable` (those off by default run only then).
+    pub enabled: HashSet<&'static str>,
     pub severity: HashMap<&'static str, Severity>,
     pub options: CheckOptions,
     pub experimental_features: bool,
@@ -46,7 +49,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn is_enabled(&self, code: &str) -> bool {
-        !self.disabled.contains(code)
+        if self.disabled.contains(code) {
+            return false;
+        }
+        self.enabled.contains(code) || checks::find(code).is_none_or(|m| m.enabled_by_default)
     }
 
     pub fn severity_of(&self, meta: &checks::CheckMeta) -> Severity {
@@ -239,11 +245,15 @@ fn checks_section(source: &SourceFile, v: &Node, s: &mut Settings) -> Result<(),
                 for item in e.value.as_map().unwrap_or(&[]) {
                     let meta = check_code(source, &item.key, "checks.severity")?;
                     let sev = scalar(source, &item.value, "checks.severity")?;
+                    if sev == "off" {
+                        s.disabled.insert(meta.code);
+                        continue;
+                    }
                     let sev = Severity::parse(sev).ok_or_else(|| {
                         InputError::at(
                             source,
                             item.value.span,
-                            format!("unknown severity {sev:?} (error, warning or info)"),
+                            format!("unknown severity {sev:?} (error, warning, info or off)"),
                         )
                     })?;
                     s.severity.insert(meta.code, sev);
@@ -261,6 +271,7 @@ fn checks_section(source: &SourceFile, v: &Node, s: &mut Settings) -> Result<(),
     // `enable` wins over `disable`, so a check can be switched back on next to a broad list
     for code in enabled {
         s.disabled.remove(code);
+        s.enabled.insert(code);
     }
     Ok(())
 }
@@ -319,6 +330,14 @@ mod tests {
         let e = parse("checks:\n  disable: [NOPE01]\n").unwrap_err();
         assert!(e.message.contains("unknown check"), "{e}");
         let e = parse("checks:\n  disable: [PQL001]\n").unwrap_err();
+        assert!(e.message.contains("cannot be disabled"), "{e}");
+        let e = parse("checks:\n  severity: {RUL003: fatal}\n").unwrap_err();
+        assert!(e.message.contains("error, warning, info or off"), "{e}");
+        assert_eq!(e.position.unwrap().line, 2);
+        let s = parse("checks:\n  severity: {RUL003: off, RUL002: info}\n").unwrap();
+        assert!(!s.is_enabled("RUL003") && s.is_enabled("RUL002"));
+        assert_eq!(s.severity.get("RUL002"), Some(&Severity::Info));
+        let e = parse("checks:\n  severity: {PQL001: off}\n").unwrap_err();
         assert!(e.message.contains("cannot be disabled"), "{e}");
         let e = parse("scrape_interval: 5\n").unwrap_err();
         assert!(e.message.contains("not a valid duration"), "{e}");

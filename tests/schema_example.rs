@@ -31,7 +31,8 @@ fn every_mistake_and_nothing_else() {
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let mut found: BTreeMap<(String, u32), Vec<String>> = BTreeMap::new();
     for d in json["diagnostics"].as_array().unwrap() {
-        if !d["code"].as_str().unwrap().starts_with("SCH") {
+        // the dashboard's findings are checked by tests/dashboard_example.rs
+        if !d["code"].as_str().unwrap().starts_with("SCH") || d["file"].as_str().unwrap().contains("/dashboards/") {
             continue;
         }
         let key = (d["file"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap() as u32);

@@ -9,7 +9,7 @@
 //! - `PQL0xx`: PromQL expressions (`PQL001` is the parse error, also `invalid`).
 //! - `RUL0xx`: rule structure and the relation between a rule and its expression.
 //! - `SCH0xx`: reserved for checks against an exporter schema.
-//! - `DSH0xx`: reserved for dashboard checks.
+//! - `DSH0xx`: Grafana dashboards (queries in their context, panels, the dashboard's JSON).
 //! - `SUP0xx`: suppression comments themselves.
 //!
 //! # Shape of a check file
@@ -28,6 +28,15 @@ use crate::source::embedded::EmbeddedText;
 use crate::source::{FileSpan, SourceFile};
 
 pub mod alert_always_fires;
+pub mod dashboard_counter_raw;
+pub mod dashboard_duplicate_key;
+pub mod dashboard_library_panel;
+pub mod dashboard_panel_no_query;
+pub mod dashboard_rate_interval_misused;
+pub mod dashboard_rate_window;
+pub mod dashboard_style;
+pub mod dashboard_undefined_variable;
+pub mod dashboard_unrecorded;
 pub mod invalid_duration;
 pub mod invalid_group_name;
 pub mod invalid_missing_expr;
@@ -71,6 +80,8 @@ pub struct CheckMeta {
     pub docs: &'static str,
     /// Equivalent checks in other tools, for credit and cross-reference.
     pub sources: &'static [&'static str],
+    /// False for opinionated checks, which run only when `checks.enable` names them.
+    pub enabled_by_default: bool,
 }
 
 impl CheckMeta {
@@ -95,7 +106,8 @@ macro_rules! declare_check {
             category: $cat:ident,
             severity: $sev:ident,
             summary: $summary:literal,
-            sources: [$($src:literal),* $(,)?] $(,)?
+            sources: [$($src:literal),* $(,)?]
+            $(, enabled: $enabled:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -109,11 +121,20 @@ macro_rules! declare_check {
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
                 sources: &[$($src),*],
+                enabled_by_default: $crate::checks::enabled_or_default(&[$($enabled)?]),
             };
         }
     };
 }
 pub(crate) use declare_check;
+
+/// `enabled: false` in `declare_check!` (an empty list: enabled).
+pub const fn enabled_or_default(given: &[bool]) -> bool {
+    match given {
+        [b] => *b,
+        _ => true,
+    }
+}
 
 /// Settings a check may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +246,145 @@ impl<'a> RuleSite<'a> {
     }
 }
 
+/// What the whole run knows that checks of one expression need: the series its recording rules
+/// produce, and the library panels its files hold.
+#[derive(Debug, Default)]
+pub struct RunFacts {
+    /// Every name a recording rule of the run records, with the file and span of its `record`.
+    pub recorded: std::collections::HashMap<String, (FileId, FileSpan)>,
+    /// Number of rule files in the run (dashboards are checked against the rules' outputs only
+    /// when rule files are linted with them).
+    pub rule_files: usize,
+    /// Library panel uids whose model a file of the run holds.
+    pub library_panels: std::collections::HashSet<String>,
+}
+
+/// Where an expression was written.
+pub enum ExprOrigin<'a> {
+    Rule(&'a RuleSite<'a>),
+    Dashboard { dashboard: &'a crate::dashboard::Dashboard, query: &'a crate::dashboard::Query },
+}
+
+/// One parsed PromQL expression as the expression checks see it, wherever it was written: a
+/// rule's `expr` or a dashboard query (expanded from its template variables). Checks that judge an
+/// expression on its own implement [`Check::expr`] and so apply to both.
+pub struct ExprSite<'a> {
+    pub source: &'a SourceFile,
+    pub expr: &'a Expr,
+    /// The text `expr` was parsed from.
+    pub text: &'a str,
+    pub options: &'a CheckOptions,
+    pub facts: &'a RunFacts,
+    /// The schema and recording-rule outputs of the run (schema checks).
+    pub knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
+    pub origin: ExprOrigin<'a>,
+    inference: OnceCell<Option<crate::schema::labels::Inference>>,
+}
+
+impl<'a> ExprSite<'a> {
+    pub fn new(
+        source: &'a SourceFile,
+        expr: &'a Expr,
+        text: &'a str,
+        options: &'a CheckOptions,
+        facts: &'a RunFacts,
+        knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
+        origin: ExprOrigin<'a>,
+    ) -> Self {
+        ExprSite { source, expr, text, options, facts, knowledge, origin, inference: OnceCell::new() }
+    }
+
+    pub fn file_id(&self) -> FileId {
+        match &self.origin {
+            ExprOrigin::Rule(r) => r.file_id(),
+            ExprOrigin::Dashboard { dashboard, .. } => dashboard.file,
+        }
+    }
+
+    /// The file span of a span of the expression.
+    pub fn span(&self, s: Span) -> FileSpan {
+        match &self.origin {
+            ExprOrigin::Rule(r) => r.expr_span(s),
+            ExprOrigin::Dashboard { query, .. } => query.map.map_span(s),
+        }
+    }
+
+    /// Whether text at this span came from a dashboard variable: value checks skip it, so that no
+    /// finding depends on the option the dashboard's author last selected.
+    pub fn from_variable(&self, s: Span) -> bool {
+        match &self.origin {
+            ExprOrigin::Rule(_) => false,
+            ExprOrigin::Dashboard { query, .. } => query.from_variable(s),
+        }
+    }
+
+    /// Whether a variable stands for part of the query's structure (a label in `by ($x)`, an
+    /// operator), not only for a matcher value, a range, a number or part of a metric name.
+    /// Checks that infer labels through the whole expression skip such queries.
+    pub fn shaped_by_variables(&self) -> bool {
+        let ExprOrigin::Dashboard { query, .. } = &self.origin else { return false };
+        crate::dashboard::shaped_by_variables(query, self.expr)
+    }
+
+    /// The labels of every sub-expression, computed once and shared by the checks.
+    pub fn inference(&self) -> Option<&crate::schema::labels::Inference> {
+        if let ExprOrigin::Rule(r) = &self.origin {
+            return r.inference();
+        }
+        self.inference
+            .get_or_init(|| {
+                let knowledge = self.knowledge?;
+                let query = self.dashboard().map(|(_, q)| q)?;
+                Some(crate::schema::labels::Inference::run(self.expr, &VariableAware { knowledge, query }))
+            })
+            .as_ref()
+    }
+
+    /// The dashboard query, when the expression is one.
+    pub fn dashboard(&self) -> Option<(&'a crate::dashboard::Dashboard, &'a crate::dashboard::Query)> {
+        match self.origin {
+            ExprOrigin::Dashboard { dashboard, query } => Some((dashboard, query)),
+            ExprOrigin::Rule(_) => None,
+        }
+    }
+
+    /// "alert `X`" / "panel `Latency` (query A)", for messages.
+    pub fn describe(&self) -> String {
+        match &self.origin {
+            ExprOrigin::Rule(r) => r.describe(),
+            ExprOrigin::Dashboard { dashboard, query } => dashboard.describe(query),
+        }
+    }
+}
+
+/// The run's knowledge, for a dashboard query: matchers whose value came from a variable say
+/// nothing about which labels are present (`cluster=~"$cluster"` may be `.*`).
+struct VariableAware<'a> {
+    knowledge: &'a crate::schema::knowledge::Knowledge,
+    query: &'a crate::dashboard::Query,
+}
+
+impl crate::schema::labels::Resolver for VariableAware<'_> {
+    fn series(&self, name: &str) -> Option<crate::schema::labels::SeriesFacts> {
+        self.knowledge.series(name)
+    }
+    fn value_unknown(&self, m: &crate::promql::Matcher) -> bool {
+        self.query.from_variable(m.value_span)
+    }
+}
+
+/// One dashboard as the dashboard checks see it.
+pub struct DashboardSite<'a> {
+    pub source: &'a SourceFile,
+    pub dashboard: &'a crate::dashboard::Dashboard,
+    /// Each of [`crate::dashboard::Dashboard::queries`] with its parsed form, when it parsed (the
+    /// query is the variant that parsed: see [`crate::dashboard::Query::numeric`]).
+    pub parsed: &'a [Option<(&'a Expr, &'a crate::dashboard::Query)>],
+    pub options: &'a CheckOptions,
+    pub facts: &'a RunFacts,
+    pub knowledge: Option<&'a crate::schema::knowledge::Knowledge>,
+}
+
 /// All rule files loaded together (for checks across files).
 pub struct ProjectSite<'a> {
     pub files: &'a [(&'a SourceFile, &'a RuleFile)],
@@ -254,6 +414,10 @@ pub trait Check: Sync {
     fn meta(&self) -> &'static CheckMeta;
     /// Called for every rule whose shape loaded (its expression may not have parsed).
     fn rule(&self, _cx: &mut Ctx, _site: &RuleSite<'_>) {}
+    /// Called for every expression that parsed: each well-formed rule's and each dashboard query.
+    fn expr(&self, _cx: &mut Ctx, _site: &ExprSite<'_>) {}
+    /// Called once for every dashboard (and library panel file).
+    fn dashboard(&self, _cx: &mut Ctx, _site: &DashboardSite<'_>) {}
     /// Called once with every rule file of the run.
     fn project(&self, _cx: &mut Ctx, _site: &ProjectSite<'_>) {}
 }
@@ -287,6 +451,17 @@ pub static ALL: &[&dyn Check] = &[
     &schema_never_matching::NeverMatching,
     &schema_template_label::TemplateLabelMissing,
     &schema_record_level::RecordLevelSchema,
+    &dashboard_rate_window::HardcodedRateWindow,
+    &dashboard_rate_interval_misused::RateIntervalMisused,
+    &dashboard_counter_raw::CounterWithoutRate,
+    &dashboard_panel_no_query::PanelWithoutQuery,
+    &dashboard_unrecorded::UnrecordedSeries,
+    &dashboard_undefined_variable::UndefinedVariable,
+    &dashboard_library_panel::LibraryPanelNotChecked,
+    &dashboard_duplicate_key::DuplicateJsonKey,
+    &dashboard_style::PanelWithoutUnit,
+    &dashboard_style::PanelWithoutDescription,
+    &dashboard_style::SelectorWithoutJob,
     &suppress_unused::UnusedSuppression,
 ];
 
@@ -370,11 +545,25 @@ pub(crate) mod testing {
     use crate::settings::Settings;
     use crate::source::SourceFile;
 
+    /// Lints `text` as `test.yaml` (`test.json` when it is a JSON object), with `code` enabled
+    /// even when it is off by default.
     pub fn findings(code: &str, yaml: &str) -> Vec<Diagnostic> {
-        let settings = Settings::default();
-        let out = lint(vec![LintInput { source: SourceFile::new("test.yaml", yaml), config: 0 }], &[settings]);
+        let out = lint(vec![LintInput { source: source(yaml), config: 0 }], &[enabling(code)]);
         assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);
         out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
+    }
+
+    fn source(text: &str) -> SourceFile {
+        let name = if text.trim_start().starts_with('{') { "test.json" } else { "test.yaml" };
+        SourceFile::new(name, text)
+    }
+
+    fn enabling(code: &str) -> Settings {
+        let mut s = Settings::default();
+        if let Some(m) = crate::checks::find(code) {
+            s.enabled.insert(m.code);
+        }
+        s
     }
 
     /// [`findings`] with an exporter schema given as YAML text (`schema.yaml`).
@@ -383,8 +572,8 @@ pub(crate) mod testing {
         let file = crate::schema::SchemaFile::from_yaml("schema.yaml", schema).unwrap();
         let schema = crate::schema::Schema::merge(vec![file]);
         let out = crate::lint::lint_with_schemas(
-            vec![LintInput { source: SourceFile::new("test.yaml", yaml), config: 0 }],
-            &[Settings::default()],
+            vec![LintInput { source: source(yaml), config: 0 }],
+            &[enabling(code)],
             vec![schema],
         );
         assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);

@@ -1,7 +1,7 @@
 //! SCH007: histogram_quantile over something that is not a classic histogram's buckets, `le`
 //! aggregated away before it, and `le` used on series that have none.
 
-use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
+use super::{Check, CheckMeta, Ctx, ExprSite, declare_check};
 use crate::promql::ast::{BinaryOp, Expr, Span, ValueType, VectorSelector};
 use crate::schema::knowledge::{Source, name_span};
 use crate::schema::model::{MetricType, SeriesRole};
@@ -168,8 +168,8 @@ impl Check for HistogramMisuse {
         &Self::META
     }
 
-    fn rule(&self, cx: &mut Ctx, site: &RuleSite<'_>) {
-        let Some(sc) = Scope::of_rule(site) else { return };
+    fn expr(&self, cx: &mut Ctx, site: &ExprSite<'_>) {
+        let Some(sc) = Scope::of_expr(site) else { return };
         sc.expr.walk(&mut |e| match e {
             Expr::Call(c) if matches!(c.func.name, "histogram_quantile" | "histogram_fraction") => {
                 let Some(arg) = c.args.last() else { return };

@@ -1,6 +1,6 @@
 //! SCH006: a matcher value that no value the schema allows can satisfy.
 
-use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
+use super::{Check, CheckMeta, Ctx, ExprSite, declare_check};
 use crate::promql::ast::Expr;
 use crate::schema::site::Scope;
 use crate::schema::suggest;
@@ -60,8 +60,8 @@ impl Check for ImpossibleLabelValue {
         &Self::META
     }
 
-    fn rule(&self, cx: &mut Ctx, site: &RuleSite<'_>) {
-        let Some(sc) = Scope::of_rule(site) else { return };
+    fn expr(&self, cx: &mut Ctx, site: &ExprSite<'_>) {
+        let Some(sc) = Scope::of_expr(site) else { return };
         let schema = &sc.knowledge.schema;
         sc.expr.walk(&mut |e| {
             let sel = match e {

@@ -1,6 +1,6 @@
 //! SCH010: a binary operation whose two sides can never agree on their labels.
 
-use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
+use super::{Check, CheckMeta, Ctx, ExprSite, declare_check};
 use crate::promql::ast::{BinaryOp, Expr};
 use crate::schema::labels::never_matching_label;
 use crate::schema::site::{Scope, label_list};
@@ -60,8 +60,8 @@ impl Check for NeverMatching {
         &Self::META
     }
 
-    fn rule(&self, cx: &mut Ctx, site: &RuleSite<'_>) {
-        let Some(sc) = Scope::of_rule(site) else { return };
+    fn expr(&self, cx: &mut Ctx, site: &ExprSite<'_>) {
+        let Some(sc) = Scope::of_expr(site) else { return };
         sc.expr.walk(&mut |e| {
             let Expr::Binary(b) = e else { return };
             let Some(m) = &b.matching else { return };

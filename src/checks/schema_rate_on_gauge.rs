@@ -1,6 +1,6 @@
 //! SCH008: rate(), irate() or increase() over a gauge.
 
-use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
+use super::{Check, CheckMeta, Ctx, ExprSite, declare_check};
 use crate::promql::ast::Expr;
 use crate::schema::knowledge::name_span;
 use crate::schema::model::{MetricType, SeriesRole};
@@ -66,8 +66,8 @@ impl Check for RateOnGauge {
         &Self::META
     }
 
-    fn rule(&self, cx: &mut Ctx, site: &RuleSite<'_>) {
-        let Some(sc) = Scope::of_rule(site) else { return };
+    fn expr(&self, cx: &mut Ctx, site: &ExprSite<'_>) {
+        let Some(sc) = Scope::of_expr(site) else { return };
         sc.expr.walk(&mut |e| {
             let Expr::Call(c) = e else { return };
             if !matches!(c.func.name, "rate" | "irate" | "increase") {

@@ -1,6 +1,6 @@
 //! SCH005: a label that cannot be on the series where a query uses it.
 
-use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
+use super::{Check, CheckMeta, Ctx, ExprSite, declare_check};
 use crate::promql::ast::{Cardinality, Expr, Span};
 use crate::schema::labels::{LabelSet, Resolver};
 use crate::schema::site::{Scope, label_list};
@@ -61,8 +61,8 @@ impl Check for UnknownLabel {
         &Self::META
     }
 
-    fn rule(&self, cx: &mut Ctx, site: &RuleSite<'_>) {
-        let Some(sc) = Scope::of_rule(site) else { return };
+    fn expr(&self, cx: &mut Ctx, site: &ExprSite<'_>) {
+        let Some(sc) = Scope::of_expr(site) else { return };
         // `typo_only`: `without`/`ignoring` a missing label changes nothing, so it only matters
         // when it stands for a label that is there (`without (instnace)`).
         // `what` is only formatted for a finding (this runs for every selector and grouping)

@@ -1,6 +1,6 @@
 //! SCH002: a selector reads a metric the schema does not have.
 
-use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
+use super::{Check, CheckMeta, Ctx, ExprSite, declare_check};
 use crate::promql::ast::{BinaryOp, Expr, VectorSelector};
 use crate::schema::knowledge::{looks_recorded, name_span};
 use crate::schema::labels::selectors;
@@ -60,8 +60,8 @@ impl Check for UnknownMetric {
         &Self::META
     }
 
-    fn rule(&self, cx: &mut Ctx, site: &RuleSite<'_>) {
-        let Some(sc) = Scope::of_rule(site) else { return };
+    fn expr(&self, cx: &mut Ctx, site: &ExprSite<'_>) {
+        let Some(sc) = Scope::of_expr(site) else { return };
         let k = sc.knowledge;
         if !k.has_schema() {
             return;

@@ -1,14 +1,15 @@
-//! `mlmon-lint [check] PATH...`: lint rule files and report findings.
+//! `mlmon-lint [check] PATH...`: lint rule files and dashboards and report findings.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::{Exit, Io};
 use crate::diagnostic::Severity;
 use crate::input;
-use crate::lint::{LintInput, lint};
+use crate::lint::{LintInput, LintOutput, lint};
 use crate::report::{self, human};
 use crate::settings::{self, Settings};
 
@@ -17,20 +18,42 @@ const LINT_STACK: usize = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Source snippets for the terminal.
     Human,
+    /// One JSON object per run, for scripts.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub's upload-sarif).
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// Checkstyle XML.
+    Checkstyle,
 }
 
+/// A severity on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
+pub enum Level {
     Error,
     Warning,
     Info,
 }
 
+impl Level {
+    pub fn severity(self) -> Severity {
+        match self {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+            Level::Info => Severity::Info,
+        }
+    }
+}
+
+/// `--fail-on`'s values.
+pub type FailOn = Level;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Rule files or directories (walked recursively, honouring .gitignore). Default: `.`
+    /// Rule files, dashboards or directories (walked recursively, honouring .gitignore). Default: `.`
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -42,17 +65,89 @@ pub struct Args {
     /// Also list the files and documents that were skipped, and the configuration used.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Print, for each dashboard, the queries found and parsed (also with --verbose).
+    #[arg(long)]
+    pub stats: bool,
     /// Exporter schema (YAML, or an exposition such as a saved `/metrics`); repeatable, the files
     /// merge. Replaces `schema:` of the configuration. See docs/schema.md.
     #[arg(long, value_name = "FILE")]
     pub schema: Vec<PathBuf>,
-    /// Exit 1 when a finding has at least this severity.
+    /// Exit 1 when a reported finding has at least this severity.
     #[arg(long, value_enum, default_value = "warning")]
     pub fail_on: FailOn,
+    /// Report only findings of at least this severity (the others neither print nor fail the run).
+    #[arg(long, value_enum, default_value = "info")]
+    pub min_severity: Level,
+    /// Write the report (in `--format`) to FILE, atomically; the terminal still gets the human form.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Report only findings in files, and rules, changed since this git ref (its merge base with
+    /// HEAD; uncommitted and untracked files count). Every file is still loaded, so checks across
+    /// files stay right.
+    #[arg(long, value_name = "GIT_REF")]
+    pub changed_since: Option<String>,
+}
+
+/// Renders `out` in `format` (without colour unless `color`).
+fn render(format: Format, out: &LintOutput, color: bool, args: &Args, w: &mut dyn Write) -> std::io::Result<()> {
+    let verbose = args.verbose;
+    match format {
+        Format::Json => report::json::render(out, w),
+        Format::Sarif => report::sarif::render(out, w),
+        Format::Github => report::github::render(out, w),
+        Format::Checkstyle => report::checkstyle::render(out, w),
+        Format::Human => {
+            if args.stats || verbose {
+                human::render_stats(out, w)?;
+            }
+            human::render(out, human::Style { color, width: 100 }, verbose, w)
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so the
+/// file is either the old one or the complete new one, never a partial report.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::ErrorKind;
+    let name = path.file_name().ok_or_else(|| std::io::Error::new(ErrorKind::InvalidInput, "not a file name"))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+
+    // asked first, so that a wrong ref fails before any work
+    let changes = match &args.changed_since {
+        Some(r) => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            match crate::changed::Changes::since(r, &cwd) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    let _ = writeln!(io.err, "error: {e}");
+                    return Exit::Error;
+                }
+            }
+        }
+        None => None,
+    };
 
     // configuration: one per root (shared when they resolve to the same file)
     let mut settings: Vec<Settings> = Vec::new();
@@ -118,17 +213,33 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     out.errors.extend(errors);
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
 
-    let render_start = std::time::Instant::now();
-    // stdout is line-buffered: without this, every line of the report is a write(2)
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *io.out);
-    let written = match args.format {
-        Format::Json => report::json::render(&out, &mut buffered),
-        Format::Human => {
-            let style = human::Style { color: io.color, width: 100 };
-            human::render(&out, style, args.verbose, &mut buffered)
+    let min = args.min_severity.severity();
+    out.diagnostics.retain(|d| d.severity >= min);
+    if let Some(c) = &changes {
+        let before = out.diagnostics.len();
+        c.filter(&mut out);
+        let left_out = before - out.diagnostics.len();
+        if left_out > 0 {
+            let r = args.changed_since.as_deref().unwrap_or_default();
+            let what = if left_out == 1 { "finding" } else { "findings" };
+            let _ = writeln!(io.err, "note: {left_out} {what} in files and rules unchanged since {r} not reported");
         }
     }
-    .and_then(|()| std::io::Write::flush(&mut buffered));
+
+    let render_start = std::time::Instant::now();
+    if let Some(path) = &args.output {
+        let mut bytes = Vec::new();
+        let written = render(args.format, &out, false, &args, &mut bytes).and_then(|()| write_atomically(path, &bytes));
+        if let Err(e) = written {
+            let _ = writeln!(io.err, "error: cannot write {}: {e}", path.display());
+            return Exit::Error;
+        }
+    }
+    let terminal = if args.output.is_some() { Format::Human } else { args.format };
+    // stdout is line-buffered: without this, every line of the report is a write(2)
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *io.out);
+    let written =
+        render(terminal, &out, io.color, &args, &mut buffered).and_then(|()| std::io::Write::flush(&mut buffered));
     drop(buffered);
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -148,11 +259,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
     if !out.errors.is_empty() {
         return Exit::Error;
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
+    let threshold = args.fail_on.severity();
     let exit = if out.diagnostics.iter().any(|d| d.severity >= threshold) { Exit::Failed } else { Exit::Ok };
     // the process ends right after this: freeing every AST node and string one by one would only
     // cost time (a tenth of a 10,000-rule run)

@@ -1,4 +1,5 @@
-//! `mlmon-lint checks`: the table of every check.
+//! `mlmon-lint checks`: the table of every check. DEFAULT is the severity, or `off` for the
+//! opinionated checks that run only when `checks.enable` names them.
 
 use super::{Exit, Io};
 use crate::checks::ALL;
@@ -17,7 +18,7 @@ pub fn run(_args: Args, io: &mut Io<'_>) -> Exit {
             m.code,
             m.name,
             m.category.as_str(),
-            m.default_severity.as_str(),
+            if m.enabled_by_default { m.default_severity.as_str() } else { "off" },
             m.summary
         );
     }

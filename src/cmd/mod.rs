@@ -27,3 +27,5 @@ pub enum Exit {
 pub mod check;
 pub mod checks;
 pub mod explain;
+pub mod promqltest;
+pub mod test;

@@ -378,6 +378,10 @@ pub struct VectorMatching {
     pub group_span: Option<Span>,
 }
 
+/// A binary operation. Chains of them (`a + b + c + ...`) can be thousands of terms long, so this
+/// node keeps its result type (computed once, bottom-up, when the parser builds it) and is dropped
+/// without recursion; the parser's own passes and [`Expr::walk`] handle long chains iteratively
+/// too. Build one with [`Binary::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Binary {
     pub op: BinaryOp,
@@ -388,6 +392,55 @@ pub struct Binary {
     pub return_bool: bool,
     pub matching: Option<VectorMatching>,
     pub span: Span,
+    /// Scalar when both operands are scalars, else instant vector (see [`Expr::value_type`]).
+    value_type: ValueType,
+}
+
+impl Binary {
+    /// A binary node spanning both operands, with its result type.
+    pub fn new(
+        op: BinaryOp,
+        op_span: Span,
+        lhs: Expr,
+        rhs: Expr,
+        return_bool: bool,
+        matching: Option<VectorMatching>,
+    ) -> Binary {
+        let value_type = if lhs.value_type() == ValueType::Scalar && rhs.value_type() == ValueType::Scalar {
+            ValueType::Scalar
+        } else {
+            ValueType::Vector
+        };
+        let span = lhs.span().to(rhs.span());
+        Binary { op, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs), return_bool, matching, span, value_type }
+    }
+
+    /// The result type, as [`Expr::value_type`] gives it.
+    pub fn value_type(&self) -> ValueType {
+        self.value_type
+    }
+}
+
+impl Drop for Binary {
+    /// Dropping a long chain recursively would take one stack frame per term: detach the binary
+    /// operands into a list instead, so every node is dropped with shallow children. Only binary
+    /// children need this: every other node nests at most `MAX_DEPTH` deep.
+    fn drop(&mut self) {
+        fn detach(slot: &mut Expr, out: &mut Vec<Expr>) {
+            if matches!(slot, Expr::Binary(_)) {
+                out.push(std::mem::replace(slot, Expr::Number(NumberLiteral::PLACEHOLDER)));
+            }
+        }
+        let mut pending = Vec::new();
+        detach(&mut self.lhs, &mut pending);
+        detach(&mut self.rhs, &mut pending);
+        while let Some(mut e) = pending.pop() {
+            if let Expr::Binary(b) = &mut e {
+                detach(&mut b.lhs, &mut pending);
+                detach(&mut b.rhs, &mut pending);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -432,6 +485,11 @@ pub struct NumberLiteral {
     pub duration: bool,
 }
 
+impl NumberLiteral {
+    /// What a detached operand is replaced with while a chain is dropped.
+    const PLACEHOLDER: NumberLiteral = NumberLiteral { value: 0.0, span: Span::new(0, 0), duration: false };
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct StringLiteral {
     pub value: String,
@@ -474,7 +532,8 @@ impl Expr {
         }
     }
 
-    /// The type the expression evaluates to (Prometheus's `Expr.Type()`).
+    /// The type the expression evaluates to (Prometheus's `Expr.Type()`). Constant time on a binary
+    /// node (its type is kept); parentheses and unary operators, which nest boundedly, are looked through.
     pub fn value_type(&self) -> ValueType {
         match self {
             Expr::Number(_) => ValueType::Scalar,
@@ -484,13 +543,7 @@ impl Expr {
             Expr::Subquery(_) => ValueType::Matrix,
             Expr::Paren(e) => e.expr.value_type(),
             Expr::Unary(e) => e.expr.value_type(),
-            Expr::Binary(e) => {
-                if e.lhs.value_type() == ValueType::Scalar && e.rhs.value_type() == ValueType::Scalar {
-                    ValueType::Scalar
-                } else {
-                    ValueType::Vector
-                }
-            }
+            Expr::Binary(e) => e.value_type,
             Expr::Aggregate(_) => ValueType::Vector,
             Expr::Call(e) => e.func.return_type,
         }
@@ -509,26 +562,31 @@ impl Expr {
         }
     }
 
-    /// Visits this node and all its descendants, parents first.
+    /// Visits this node and all its descendants, parents first, children left to right. Iterative:
+    /// binary chains can be far deeper than the stack.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
-        f(self);
-        // the children in `children`'s order, without its Vec (every check walks every rule)
-        match self {
-            Expr::Number(_) | Expr::String(_) | Expr::VectorSelector(_) | Expr::MatrixSelector(_) => {}
-            Expr::Subquery(e) => e.expr.walk(f),
-            Expr::Paren(e) => e.expr.walk(f),
-            Expr::Unary(e) => e.expr.walk(f),
-            Expr::Binary(e) => {
-                e.lhs.walk(f);
-                e.rhs.walk(f);
-            }
-            Expr::Aggregate(e) => {
-                if let Some(p) = &e.param {
-                    p.walk(f);
+        // children pushed right to left, without `children`'s Vec per node (every check walks every rule)
+        let mut stack: Vec<&'a Expr> = Vec::with_capacity(16);
+        stack.push(self);
+        while let Some(e) = stack.pop() {
+            f(e);
+            match e {
+                Expr::Number(_) | Expr::String(_) | Expr::VectorSelector(_) | Expr::MatrixSelector(_) => {}
+                Expr::Subquery(s) => stack.push(&s.expr),
+                Expr::Paren(p) => stack.push(&p.expr),
+                Expr::Unary(u) => stack.push(&u.expr),
+                Expr::Binary(b) => {
+                    stack.push(&b.rhs);
+                    stack.push(&b.lhs);
                 }
-                e.expr.walk(f);
+                Expr::Aggregate(a) => {
+                    stack.push(&a.expr);
+                    if let Some(p) = &a.param {
+                        stack.push(p);
+                    }
+                }
+                Expr::Call(c) => stack.extend(c.args.iter().rev()),
             }
-            Expr::Call(e) => e.args.iter().for_each(|a| a.walk(f)),
         }
     }
 

@@ -9,7 +9,8 @@
 //! different language handled elsewhere.
 
 use super::ast::{AggregateOp, Span};
-use super::goquote::{quote, quote_prefix, quote_rune, unicode_format};
+use crate::go::fmt::{quote_prefix, unicode_verb as unicode_format};
+use crate::go::strconv::{quote, quote_rune};
 
 /// Token types, named after upstream's `ItemType`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +213,9 @@ pub struct Lexer<'a> {
     last_width: usize,
     /// The message of the last `Error` token.
     pub error: String,
+    /// Where upstream's message places the last error (its lexer's item start), which differs
+    /// from the `Error` token's span when a token was emitted just before the error.
+    pub error_pos: u32,
 }
 
 const NO_CHAR: u8 = 0;
@@ -244,6 +248,7 @@ impl<'a> Lexer<'a> {
             got_duration: false,
             last_width: 0,
             error: String::new(),
+            error_pos: 0,
         }
     }
 
@@ -277,11 +282,21 @@ impl<'a> Lexer<'a> {
         self.start = self.pos;
         t
     }
+    /// An error at the pending item: upstream's message names the item's start; the token spans
+    /// what was read of the item (empty at the end of the input).
     fn errorf(&mut self, msg: String) -> Token {
         self.error = msg;
+        self.error_pos = self.start as u32;
         self.state = State::Done;
-        // Upstream reports a lexer error from the item's start to the end of the input.
-        Token { kind: Tok::Error, span: Span::new(self.start as u32, self.b.len() as u32) }
+        Token { kind: Tok::Error, span: Span::new(self.start as u32, self.pos.max(self.start) as u32) }
+    }
+
+    /// An error about `tok`, emitted just before: upstream's message names the position after it
+    /// (its next item's start), the span is the token's.
+    fn error_after(&mut self, tok: Token, msg: String) -> Token {
+        let mut t = self.errorf(msg);
+        t.span = tok.span;
+        t
     }
 
     /// The next token, skipping comments.
@@ -363,7 +378,11 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                     Tok::Eqlc
                 }
-                b'~' => return Some(self.errorf("unexpected character after '=': '~'".into())),
+                b'~' => {
+                    let mut t = self.errorf("unexpected character after '=': '~'".into());
+                    t.span.end += 1;
+                    return Some(t);
+                }
                 _ => Tok::Eql,
             },
             b'!' => {
@@ -420,7 +439,7 @@ impl<'a> Lexer<'a> {
                 if self.paren_depth < 0 {
                     // Upstream emits the token and then errors (positioned after it); the parser
                     // sees only the error.
-                    return Some(self.errorf("unexpected right parenthesis ')'".into()));
+                    return Some(self.error_after(t, "unexpected right parenthesis ')'".into()));
                 }
                 return Some(t);
             }
@@ -539,10 +558,10 @@ impl<'a> Lexer<'a> {
             b':' => {
                 let t = self.emit(Tok::Colon);
                 if !self.got_duration {
-                    return Some(self.errorf("unexpected colon before duration in duration expression".into()));
+                    return Some(self.error_after(t, "unexpected colon before duration in duration expression".into()));
                 }
                 if self.got_colon {
-                    return Some(self.errorf("unexpected repeated colon in duration expression".into()));
+                    return Some(self.error_after(t, "unexpected repeated colon in duration expression".into()));
                 }
                 self.got_colon = true;
                 return Some(t);
@@ -555,7 +574,7 @@ impl<'a> Lexer<'a> {
                 let t = self.emit(Tok::RParen);
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
-                    return Some(self.errorf("unexpected right parenthesis ')'".into()));
+                    return Some(self.error_after(t, "unexpected right parenthesis ')'".into()));
                 }
                 return Some(t);
             }
@@ -902,8 +921,9 @@ mod tests {
         ] {
             assert_eq!(lex(q).map_err(|e| e.0), Err(msg.to_string()), "{q}");
         }
-        // A lexer error spans from the token start to the end of the input.
-        assert_eq!(lex(r#"a + "\q" + b"#).map_err(|e| e.1), Err(Span::new(4, 12)));
+        // A lexer error spans what was read of the offending token (upstream's range runs to the
+        // end of the input, but only its start shows in messages).
+        assert_eq!(lex(r#"a + "\q" + b"#).map_err(|e| e.1), Err(Span::new(4, 7)));
     }
 
     #[test]

@@ -6,12 +6,9 @@
 pub mod ast;
 mod check;
 pub mod functions;
-mod gonum;
-mod goquote;
 mod lexer;
 mod parser;
 mod printer;
-mod regex;
 
 pub use ast::*;
 
@@ -19,7 +16,7 @@ pub use ast::*;
 /// (with `opts` standing in for its feature flags). The error is the first one Prometheus would
 /// report, with its message and the span of the offending token or node.
 pub fn parse(input: &str, opts: ParseOptions) -> Result<Expr, ParseError> {
-    parser::Parser::new(input, opts).parse().map_err(|e| ParseError::new(input, e.msg, e.span))
+    parser::Parser::new(input, opts).parse().map_err(|e| ParseError::new(input, e.msg, e.span, e.pos))
 }
 
 /// The message of upstream's recovered parser panic (`errUnexpected`), which carries no position.
@@ -46,20 +43,22 @@ impl ParseOptions {
 pub struct ParseError {
     /// Prometheus's message without the position prefix, e.g. `unexpected "}" in label matching, expected string`.
     pub message: String,
+    /// The offending token or node (empty only where there is none, as at the end of the input).
     pub span: ast::Span,
-    /// Prometheus's position of the error start in the expression, as its messages print it:
-    /// 1-based line and 1-based *byte* column. `line == 0` when the expression is empty (Prometheus
-    /// then prints `unknown position`).
+    /// Prometheus's position of the error in the expression, as its messages print it: 1-based
+    /// line and 1-based *byte* column. Usually the start of `span`; for a stray `)` it is just
+    /// after it, as in Prometheus. `line == 0` when the expression is empty (Prometheus then
+    /// prints `unknown position`).
     pub line: u32,
     pub col: u32,
 }
 
 impl ParseError {
-    fn new(input: &str, message: String, span: ast::Span) -> Self {
+    fn new(input: &str, message: String, span: ast::Span, pos: Option<u32>) -> Self {
         let (line, col) = if input.is_empty() {
             (0, 0)
         } else {
-            let pos = (span.start as usize).min(input.len());
+            let pos = (pos.unwrap_or(span.start) as usize).min(input.len());
             let before = input.as_bytes().get(..pos).unwrap_or_default();
             let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
             let last_nl = before.iter().rposition(|&b| b == b'\n').map_or(-1, |i| i as i64);

@@ -14,23 +14,54 @@
 
 use super::ast::*;
 use super::functions;
-use super::gonum::{format_float_f6, go_f64_to_i64, parse_duration, parse_number};
-use super::goquote::{quote, unquote};
 use super::lexer::{Lexer, Tok, Token, describe};
-use super::regex::validate_regex;
 use super::{ParseOptions, check};
+use crate::go::float_to_int64 as go_f64_to_i64;
+use crate::go::regexp::validate as validate_regex;
+use crate::go::strconv::{format_float, parse_float, parse_int, quote, quote_bytes, unquote_prometheus};
+use crate::go::time::parse_duration;
 
 /// An error with its span, before line/column are attached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Perr {
     pub msg: String,
+    /// What a caret underlines: the offending token or node.
     pub span: Span,
+    /// Where Prometheus's message says the error is, when that is not `span.start` (it reports a
+    /// stray `)` just after it).
+    pub pos: Option<u32>,
+}
+
+impl Perr {
+    pub fn at(msg: impl Into<String>, span: Span) -> Perr {
+        Perr { msg: msg.into(), span, pos: None }
+    }
 }
 
 pub type PResult<T> = Result<T, Perr>;
 
 fn err<T>(msg: impl Into<String>, span: Span) -> PResult<T> {
-    Err(Perr { msg: msg.into(), span })
+    Err(Perr::at(msg, span))
+}
+
+fn too_deep() -> String {
+    format!("expression nests too deeply (more than {MAX_DEPTH} levels)")
+}
+
+/// How many nesting constructs (non-binary nodes with children) the deepest path of `e` crosses.
+/// Iterative, as `e` may hold long binary chains.
+fn nesting_depth(e: &Expr) -> u32 {
+    let mut max = 0;
+    let mut stack = vec![(e, 0u32)];
+    while let Some((e, d)) = stack.pop() {
+        let d = if matches!(e, Expr::Binary(_)) { d } else { d + 1 };
+        let children = e.children();
+        if children.is_empty() {
+            max = max.max(d.saturating_sub(1));
+        }
+        stack.extend(children.into_iter().map(|c| (c, d)));
+    }
+    max
 }
 
 /// Largest duration in seconds that fits `time.Duration` (upstream's `1<<63/1e9`).
@@ -71,15 +102,19 @@ pub struct Parser<'a> {
     deferred: Option<Perr>,
     /// End of the last token consumed.
     prev_end: u32,
-    /// Nesting budget in use: an upper bound on both this parser's recursion and the depth of the
-    /// tree built so far (see `MAX_DEPTH`).
+    /// How many nesting constructs enclose the current position (see `MAX_DEPTH`).
     depth: u32,
 }
 
-/// How deeply an expression may nest. Prometheus has no limit (yacc keeps its stack on the heap),
-/// but this parser, the type check, the printer and `Drop` all recurse over the tree, so without a
-/// bound a crafted input could overflow the stack. Real expressions stay far below it: the deepest
-/// of the ~16,000 rule expressions and dashboard queries in our corpus needs 20.
+/// How deeply an expression may nest: parentheses, calls, aggregations, unary operators and
+/// subqueries, the constructs this parser recurses into and that the tree's consumers recurse
+/// over. Prometheus has no limit (yacc keeps its stack on the heap), but without one a crafted
+/// input could overflow our stack. Binary operators do not count: a chain (`a + b + c ...`) is
+/// parsed in a loop and every pass over the tree here handles chains iteratively, so chains of
+/// any length are accepted, as upstream accepts them. Real expressions stay far below the limit.
+///
+/// Invariant: an expression parsed at depth `d` nests at most `MAX_DEPTH - d` constructs deep, so
+/// every path from the root crosses at most `MAX_DEPTH` non-binary nodes.
 pub const MAX_DEPTH: u32 = 100;
 
 /// Binary operators and their precedence (higher binds tighter), from the grammar's `%left` list.
@@ -107,6 +142,37 @@ fn binop(kind: Tok) -> Option<(BinaryOp, u8)> {
 
 /// Unary minus and plus bind like `*` (`%prec MUL`): their operand takes only `^` and postfixes.
 const UNARY_OPERAND_PREC: u8 = 6;
+
+/// A binary operator waiting for its right operand (see [`Parser::expr`]).
+struct PendingOp {
+    op: BinaryOp,
+    prec: u8,
+    span: Span,
+    return_bool: bool,
+    matching: VectorMatching,
+}
+
+/// `-x` / `+x`; a sign on a number literal is folded into it, as upstream's grammar does.
+fn fold_sign(sign: Token, operand: Expr) -> Expr {
+    let op = if sign.kind == Tok::Sub { UnaryOp::Neg } else { UnaryOp::Pos };
+    let span = Span::new(sign.span.start, operand.span().end);
+    match operand {
+        Expr::Number(n) => {
+            let value = if op == UnaryOp::Neg { -n.value } else { n.value };
+            Expr::Number(NumberLiteral { value, span, duration: n.duration })
+        }
+        other => Expr::Unary(Unary { op, expr: Box::new(other), span }),
+    }
+}
+
+/// Replaces the last two operands by the last pending operator applied to them.
+fn reduce(operands: &mut Vec<Expr>, ops: &mut Vec<PendingOp>) {
+    if let (Some(o), Some(rhs)) = (ops.pop(), operands.pop())
+        && let Some(lhs) = operands.pop()
+    {
+        operands.push(Expr::Binary(Binary::new(o.op, o.span, lhs, rhs, o.return_bool, Some(o.matching))));
+    }
+}
 
 /// Tokens that reduce to `metric_identifier` (a bare selector name), keywords included.
 fn is_metric_identifier(kind: Tok) -> bool {
@@ -189,7 +255,8 @@ impl<'a> Parser<'a> {
     fn lex_one(&mut self) -> PResult<Token> {
         let t = self.lex.next_token();
         if t.kind == Tok::Error {
-            return err(std::mem::take(&mut self.lex.error), t.span);
+            let msg = std::mem::take(&mut self.lex.error);
+            return Err(Perr { msg, span: t.span, pos: Some(self.lex.error_pos) });
         }
         Ok(t)
     }
@@ -267,65 +334,66 @@ impl<'a> Parser<'a> {
         Ok(e)
     }
 
-    /// Takes one level of the nesting budget (see `MAX_DEPTH`).
-    fn deeper(&mut self, at: Span) -> PResult<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return err(format!("expression nests too deeply (more than {MAX_DEPTH} levels)"), at);
+    /// Parses a nested construct (opened by the token at `at`) one level deeper (see `MAX_DEPTH`).
+    fn nested<T>(&mut self, at: Span, inner: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_DEPTH {
+            return err(too_deep(), at);
         }
-        Ok(())
+        self.depth += 1;
+        let r = inner(self);
+        self.depth -= 1;
+        r
     }
 
+    /// Binary operators by operator precedence (shunting-yard): operands and pending operators
+    /// wait in lists, so chains of any length and shape parse without recursion; only unary
+    /// operators and the constructs of `primary` recurse, and those count towards `MAX_DEPTH`.
+    /// Tokens are consumed in the grammar's order (operand, operator, modifiers, operand, ...);
+    /// building a node can fail in no way, so when it is built does not matter.
     fn expr(&mut self, min_prec: u8) -> PResult<Expr> {
-        let base = self.depth;
-        let start = self.peek()?.span;
-        self.deeper(start)?;
-        let mut lhs = self.unary_expr()?;
+        let mut operands = vec![self.unary_expr()?];
+        let mut ops: Vec<PendingOp> = Vec::new();
         loop {
             let t = self.peek()?;
             let Some((op, prec)) = binop(t.kind) else { break };
             if prec < min_prec {
                 break;
             }
-            self.deeper(t.span)?;
             self.advance()?;
             let (return_bool, matching) = self.bin_modifier()?;
-            let rhs = self.expr(if op == BinaryOp::Pow { prec } else { prec + 1 })?;
-            let span = lhs.span().to(rhs.span());
-            lhs = Expr::Binary(Binary {
-                op,
-                op_span: t.span,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-                return_bool,
-                matching: Some(matching),
-                span,
-            });
+            // `^` is right-associative; the others are left-associative
+            while ops.last().is_some_and(|top| top.prec > prec || (top.prec == prec && op != BinaryOp::Pow)) {
+                reduce(&mut operands, &mut ops);
+            }
+            ops.push(PendingOp { op, prec, span: t.span, return_bool, matching });
+            operands.push(self.unary_expr()?);
         }
-        self.depth = base;
-        Ok(lhs)
+        while !ops.is_empty() {
+            reduce(&mut operands, &mut ops);
+        }
+        operands.pop().ok_or_else(|| Perr::at(super::INTERNAL_ERROR, Span::new(self.prev_end, self.prev_end)))
     }
+
+    // The functions on the recursive path (`unary_expr`, `primary`, `paren`, `call`, `aggregate`,
+    // `call_body`, `nested`) keep their own locals few and leave the rest to helpers: unoptimized
+    // builds give every local its own stack slot, and the deepest accepted input must fit a 2 MiB
+    // thread.
 
     fn unary_expr(&mut self) -> PResult<Expr> {
         let t = self.peek()?;
-        let op = match t.kind {
-            Tok::Add => UnaryOp::Pos,
-            Tok::Sub => UnaryOp::Neg,
+        match t.kind {
+            Tok::Add | Tok::Sub => self.unary(t),
             _ => {
                 let p = self.primary()?;
-                return self.postfix(p);
+                self.postfix(p)
             }
-        };
+        }
+    }
+
+    fn unary(&mut self, t: Token) -> PResult<Expr> {
         self.advance()?;
-        let operand = self.expr(UNARY_OPERAND_PREC)?;
-        let span = Span::new(t.span.start, operand.span().end);
-        Ok(match operand {
-            Expr::Number(n) => {
-                let value = if op == UnaryOp::Neg { -n.value } else { n.value };
-                Expr::Number(NumberLiteral { value, span, duration: n.duration })
-            }
-            other => Expr::Unary(Unary { op, expr: Box::new(other), span }),
-        })
+        let operand = self.nested(t.span, |p| p.expr(UNARY_OPERAND_PREC))?;
+        Ok(fold_sign(t, operand))
     }
 
     /// `bin_modifier`: `bool`, `on`/`ignoring (...)`, `group_left`/`group_right [(...)]`.
@@ -389,7 +457,7 @@ impl<'a> Parser<'a> {
             let name = if is_maybe_label(t.kind) {
                 self.text(t).to_string()
             } else if t.kind == Tok::String {
-                let (name, valid) = unquote_checked(self.text(t));
+                let (name, valid) = unquote_checked(self.text(t)).unwrap_or((String::new(), true));
                 if !valid || name.is_empty() {
                     let shown = if valid { quote(&name) } else { quote_raw_bytes(self.text(t)) };
                     return err(format!("invalid label name for grouping: {shown}"), t.span);
@@ -438,28 +506,33 @@ impl<'a> Parser<'a> {
             }
             k if is_metric_identifier(k) => self.vector_selector(),
             Tok::LBrace => self.vector_selector(),
-            Tok::Number | Tok::Duration => {
-                self.advance()?;
-                let value = self.literal_value(t)?;
-                Ok(Expr::Number(NumberLiteral { value, span: t.span, duration: t.kind == Tok::Duration }))
-            }
-            Tok::String => {
-                self.advance()?;
-                let value = unquote(self.text(t)).unwrap_or_default();
-                Ok(Expr::String(StringLiteral { value, span: t.span }))
-            }
+            Tok::Number | Tok::Duration | Tok::String => self.literal(t),
             Tok::LParen => {
                 self.advance()?;
-                let inner = self.expr(1)?;
-                let close = self.peek()?;
-                if close.kind != Tok::RParen {
-                    return self.unexpected(close);
-                }
-                self.advance()?;
-                Ok(Expr::Paren(Paren { expr: Box::new(inner), span: t.span.to(close.span) }))
+                let inner = self.nested(t.span, |p| p.expr(1))?;
+                self.close_paren(t, inner)
             }
             _ => self.unexpected(t),
         }
+    }
+
+    fn literal(&mut self, t: Token) -> PResult<Expr> {
+        self.advance()?;
+        if t.kind == Tok::String {
+            let value = unquote(self.text(t)).unwrap_or_default();
+            return Ok(Expr::String(StringLiteral { value, span: t.span }));
+        }
+        let value = self.literal_value(t)?;
+        Ok(Expr::Number(NumberLiteral { value, span: t.span, duration: t.kind == Tok::Duration }))
+    }
+
+    fn close_paren(&mut self, open: Token, inner: Expr) -> PResult<Expr> {
+        let close = self.peek()?;
+        if close.kind != Tok::RParen {
+            return self.unexpected(close);
+        }
+        self.advance()?;
+        Ok(Expr::Paren(Paren { expr: Box::new(inner), span: open.span.to(close.span) }))
     }
 
     /// The value in seconds of a NUMBER or DURATION token.
@@ -480,7 +553,11 @@ impl<'a> Parser<'a> {
 
     fn call(&mut self) -> PResult<Expr> {
         let name = self.advance()?;
-        let (args, close) = self.call_body()?;
+        let body = self.nested(name.span, Self::call_body)?;
+        self.finish_call(name, body)
+    }
+
+    fn finish_call(&mut self, name: Token, (args, close): (Vec<Expr>, Span)) -> PResult<Expr> {
         let fname = self.text(name);
         let Some(func) = functions::lookup(fname) else {
             return err(format!("unknown function with name {}", quote(fname)), name.span);
@@ -506,31 +583,53 @@ impl<'a> Parser<'a> {
         }
         loop {
             args.push(self.expr(1)?);
-            let t = self.peek()?;
-            match t.kind {
-                Tok::Comma => {
-                    self.advance()?;
-                    if !starts_expr(self.peek()?.kind) {
-                        return err("trailing commas not allowed in function call args", t.span);
-                    }
-                }
-                Tok::RParen => {
-                    self.advance()?;
-                    return Ok((args, t.span));
-                }
-                _ => return self.unexpected(t),
+            if let Some(close) = self.after_arg()? {
+                return Ok((args, close));
             }
+        }
+    }
+
+    /// After a call argument: `,` and another argument (`None`), or `)` (its span).
+    fn after_arg(&mut self) -> PResult<Option<Span>> {
+        let t = self.peek()?;
+        match t.kind {
+            Tok::Comma => {
+                self.advance()?;
+                if !starts_expr(self.peek()?.kind) {
+                    return err("trailing commas not allowed in function call args", t.span);
+                }
+                Ok(None)
+            }
+            Tok::RParen => {
+                self.advance()?;
+                Ok(Some(t.span))
+            }
+            _ => self.unexpected(t),
         }
     }
 
     fn aggregate(&mut self, op_tok: Token, op: AggregateOp) -> PResult<Expr> {
         self.advance()?;
         self.ctx.push(("aggregation", ""));
-        let mut grouping = None;
+        let grouping = self.leading_aggregate_modifier()?;
+        let body = self.nested(op_tok.span, Self::call_body)?;
+        self.finish_aggregate(op_tok, op, grouping, body)
+    }
+
+    fn leading_aggregate_modifier(&mut self) -> PResult<Option<Grouping>> {
         if matches!(self.peek()?.kind, Tok::By | Tok::Without) {
-            grouping = Some(self.aggregate_modifier()?);
+            return Ok(Some(self.aggregate_modifier()?));
         }
-        let (args, close) = self.call_body()?;
+        Ok(None)
+    }
+
+    fn finish_aggregate(
+        &mut self,
+        op_tok: Token,
+        op: AggregateOp,
+        mut grouping: Option<Grouping>,
+        (args, close): (Vec<Expr>, Span),
+    ) -> PResult<Expr> {
         let mut end = close;
         if grouping.is_none() && matches!(self.peek()?.kind, Tok::By | Tok::Without) {
             let g = self.aggregate_modifier()?;
@@ -675,6 +774,9 @@ impl<'a> Parser<'a> {
     /// `offset`, `@` and `[...]` after an expression: they bind tighter than every operator.
     fn postfix(&mut self, mut e: Expr) -> PResult<Expr> {
         let mut off = OffsetState::default();
+        // How deeply `e` nests, computed at the first subquery: a subquery wraps an expression that
+        // is already built, so the nesting it adds is the operand's plus one.
+        let mut nesting: Option<u32> = None;
         loop {
             let t = self.peek()?;
             match t.kind {
@@ -683,9 +785,18 @@ impl<'a> Parser<'a> {
                     e = self.offset(e, t, &mut off)?;
                 }
                 Tok::LBracket => {
-                    self.deeper(t.span)?;
                     self.advance()?;
                     e = self.range_or_subquery(e, t, &mut off)?;
+                    if matches!(e, Expr::Subquery(_)) {
+                        let n = match nesting {
+                            Some(n) => n + 1,
+                            None => nesting_depth(&e),
+                        };
+                        if self.depth + n > MAX_DEPTH {
+                            return err(too_deep(), t.span);
+                        }
+                        nesting = Some(n);
+                    }
                 }
                 Tok::At => {
                     self.advance()?;
@@ -720,11 +831,9 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `duration_expr`, by precedence climbing over `+ - * / % ^`.
+    /// `duration_expr`, by precedence climbing over `+ - * / % ^`: iterative along a chain; the
+    /// recursion for a tighter-binding right operand is bounded by the number of precedence levels.
     fn dur_expr(&mut self, min_prec: u8) -> PResult<Dur> {
-        let base = self.depth;
-        let start = self.peek()?.span;
-        self.deeper(start)?;
         let mut lhs = self.dur_unary()?;
         loop {
             let t = self.peek()?;
@@ -737,37 +846,62 @@ impl<'a> Parser<'a> {
             if prec < min_prec {
                 break;
             }
-            self.deeper(t.span)?;
             self.advance()?;
-            let rhs = self.dur_expr(if t.kind == Tok::Pow { prec } else { prec + 1 })?;
-            self.experimental_check(lhs.span)?;
-            let span = lhs.span.to(rhs.span);
-            let mut eval_err = lhs.eval_err.take().or(rhs.eval_err.clone());
-            let (l, r) = (lhs.secs, rhs.secs);
-            let secs = match t.kind {
-                Tok::Add => l + r,
-                Tok::Sub => l - r,
-                Tok::Mul => l * r,
-                Tok::Div | Tok::Mod => {
-                    let what = if t.kind == Tok::Div { "division by zero" } else { "modulo by zero" };
-                    if r == 0.0 {
-                        if !rhs.is_expr {
-                            return err(what, t.span);
-                        }
-                        eval_err = eval_err.or(Some(Perr { msg: what.to_string(), span }));
-                        0.0
-                    } else if t.kind == Tok::Div {
-                        l / r
-                    } else {
-                        l % r
-                    }
-                }
-                _ => l.powf(r),
-            };
-            lhs = Dur { secs, span, is_expr: true, experimental: true, eval_err };
+            if t.kind == Tok::Pow {
+                lhs = self.dur_pow_chain(lhs, t)?;
+                continue;
+            }
+            let rhs = self.dur_expr(prec + 1)?;
+            lhs = self.dur_binary(lhs, t, rhs)?;
         }
-        self.depth = base;
         Ok(lhs)
+    }
+
+    /// `a ^ b ^ c ...` in a duration, folded from the right.
+    fn dur_pow_chain(&mut self, first: Dur, op: Token) -> PResult<Dur> {
+        let mut operands = vec![first];
+        let mut ops = vec![op];
+        loop {
+            operands.push(self.dur_unary()?);
+            if self.peek()?.kind != Tok::Pow {
+                break;
+            }
+            ops.push(self.advance()?);
+        }
+        let mut rhs = operands.pop().ok_or_else(|| Perr::at(super::INTERNAL_ERROR, op.span))?;
+        while let (Some(lhs), Some(t)) = (operands.pop(), ops.pop()) {
+            rhs = self.dur_binary(lhs, t, rhs)?;
+        }
+        Ok(rhs)
+    }
+
+    /// Folds one duration operator, with the checks upstream's grammar action makes.
+    fn dur_binary(&mut self, mut lhs: Dur, t: Token, rhs: Dur) -> PResult<Dur> {
+        self.experimental_check(lhs.span)?;
+        let span = lhs.span.to(rhs.span);
+        let mut eval_err = lhs.eval_err.take().or(rhs.eval_err.clone());
+        let (l, r) = (lhs.secs, rhs.secs);
+        let secs = match t.kind {
+            Tok::Add => l + r,
+            Tok::Sub => l - r,
+            Tok::Mul => l * r,
+            Tok::Div | Tok::Mod => {
+                let what = if t.kind == Tok::Div { "division by zero" } else { "modulo by zero" };
+                if r == 0.0 {
+                    if !rhs.is_expr {
+                        return err(what, t.span);
+                    }
+                    eval_err = eval_err.or(Some(Perr::at(what, span)));
+                    0.0
+                } else if t.kind == Tok::Div {
+                    l / r
+                } else {
+                    l % r
+                }
+            }
+            _ => l.powf(r),
+        };
+        Ok(Dur { secs, span, is_expr: true, experimental: true, eval_err })
     }
 
     fn dur_unary(&mut self) -> PResult<Dur> {
@@ -775,7 +909,7 @@ impl<'a> Parser<'a> {
         match t.kind {
             Tok::Add | Tok::Sub => {
                 self.advance()?;
-                let mut inner = self.dur_expr(UNARY_OPERAND_PREC)?;
+                let mut inner = self.nested(t.span, |p| p.dur_expr(UNARY_OPERAND_PREC))?;
                 let neg = t.kind == Tok::Sub;
                 if !inner.is_expr {
                     if neg {
@@ -796,7 +930,7 @@ impl<'a> Parser<'a> {
             }
             Tok::LParen => {
                 self.advance()?;
-                let mut inner = self.dur_expr(1)?;
+                let mut inner = self.nested(t.span, |p| p.dur_expr(1))?;
                 let close = self.peek()?;
                 if close.kind != Tok::RParen {
                     return self.unexpected(close);
@@ -827,10 +961,10 @@ impl<'a> Parser<'a> {
     fn fold(&mut self, d: &Dur, allow_negative: bool) -> i64 {
         let mut e = d.eval_err.clone();
         if e.is_none() && d.secs <= 0.0 && !allow_negative {
-            e = Some(Perr { msg: "duration must be greater than 0".into(), span: d.span });
+            e = Some(Perr::at("duration must be greater than 0", d.span));
         }
         if e.is_none() && !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&d.secs) {
-            e = Some(Perr { msg: "duration is out of range".into(), span: d.span });
+            e = Some(Perr::at("duration is out of range", d.span));
         }
         if let Some(e) = e
             && self.deferred.is_none()
@@ -977,7 +1111,9 @@ impl<'a> Parser<'a> {
     /// `setTimestamp`'s bounds check and `timestamp.FromFloatSeconds`.
     fn at_timestamp(&self, e: &Expr, ts: f64) -> PResult<AtModifier> {
         if ts.is_nan() || ts.is_infinite() || ts >= i64::MAX as f64 || ts <= i64::MIN as f64 {
-            return err(format!("timestamp out of bounds for @ modifier: {}", format_float_f6(ts)), e.span());
+            // `%f`
+            let shown = format_float(ts, b'f', 6);
+            return err(format!("timestamp out of bounds for @ modifier: {shown}"), e.span());
         }
         Ok(AtModifier::Timestamp(go_f64_to_i64((ts * 1000.0).round())))
     }
@@ -1051,18 +1187,62 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Unquotes a string token, telling whether the result was valid UTF-8 (Go strings need not be).
-fn unquote_checked(text: &str) -> (String, bool) {
-    match super::goquote::unquote_bytes(text) {
-        Some(b) => match String::from_utf8(b) {
-            Ok(s) => (s, true),
-            Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
-        },
-        None => (String::new(), true),
+/// Prometheus's `parser.number`: `strconv.ParseInt(s, 0, 64)`, else `strconv.ParseFloat(s, 64)`
+/// (so `010` is octal, `0x1F` hex, `1_000` valid, `1e400` an error); the error is Go's text.
+fn parse_number(s: &str) -> Result<f64, String> {
+    match parse_int(s) {
+        Some(i) => Ok(i as f64),
+        None => parse_float(s),
     }
+}
+
+/// A string token's value. Go strings may hold any bytes (`"\xff"`); the AST stores `String`, so
+/// bytes that are not UTF-8 become U+FFFD (they can only come from escapes).
+fn unquote(text: &str) -> Option<String> {
+    unquote_checked(text).map(|(s, _)| s)
+}
+
+/// Unquotes a string token, telling whether the result was valid UTF-8 (Go strings need not be).
+fn unquote_checked(text: &str) -> Option<(String, bool)> {
+    unquote_prometheus(text).map(|b| match String::from_utf8(b) {
+        Ok(s) => (s, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+    })
 }
 
 /// Go's `%q` of the bytes a string literal decodes to, for messages about invalid UTF-8.
 fn quote_raw_bytes(text: &str) -> String {
-    super::goquote::quote_bytes(&super::goquote::unquote_bytes(text).unwrap_or_default())
+    quote_bytes(&unquote_prometheus(text).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_go() {
+        assert_eq!(parse_number("1"), Ok(1.0));
+        assert_eq!(parse_number("010"), Ok(8.0));
+        assert_eq!(parse_number("09"), Ok(9.0));
+        assert_eq!(parse_number("0x1F"), Ok(31.0));
+        assert_eq!(parse_number("0x_1F"), Ok(31.0));
+        assert_eq!(parse_number("1_000"), Ok(1000.0));
+        assert_eq!(parse_number("1_000.5_5e1_0"), Ok(1000.55e10));
+        assert_eq!(parse_number(".5"), Ok(0.5));
+        assert_eq!(parse_number("5."), Ok(5.0));
+        assert_eq!(parse_number("1e3"), Ok(1000.0));
+        assert_eq!(parse_number("1E-3"), Ok(0.001));
+        assert_eq!(parse_number("Inf"), Ok(f64::INFINITY));
+        assert!(parse_number("nAn").is_ok_and(f64::is_nan));
+        assert_eq!(parse_number("99999999999999999999"), Ok(1e20));
+        assert_eq!(
+            parse_number("1e400"),
+            Err(r#"strconv.ParseFloat: parsing "1e400": value out of range"#.to_string())
+        );
+        assert_eq!(parse_number("0x"), Err(r#"strconv.ParseFloat: parsing "0x": invalid syntax"#.to_string()));
+        assert_eq!(
+            parse_number("0xFFFFFFFFFFFFFFFFF"),
+            Err(r#"strconv.ParseFloat: parsing "0xFFFFFFFFFFFFFFFFF": invalid syntax"#.to_string())
+        );
+    }
 }

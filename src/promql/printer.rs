@@ -8,101 +8,132 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::*;
-use super::gonum::{format_duration_ms, format_float, go_f64_to_i64};
-use super::goquote::push_quoted;
+use crate::go::float_to_int64 as go_f64_to_i64;
+use crate::go::strconv::{format_float, push_quoted};
+use crate::go::time::format_duration_ms;
 
 impl Display for Expr {
+    /// Binary operands are printed from a list of pending items rather than by recursion: chains
+    /// can be thousands of terms deep. Other nodes nest boundedly and recurse through `Display`.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            Expr::Number(n) if n.duration => {
-                // `model.Duration(v * 1e9)`: the float converts to nanoseconds by truncation.
-                let ns = |v: f64| go_f64_to_i64(v * 1e9);
-                if n.value < 0.0 {
-                    write!(f, "-{}", format_duration_ms(ns(-n.value) / 1_000_000))
-                } else {
-                    f.write_str(&format_duration_ms(ns(n.value) / 1_000_000))
+        enum Item<'a> {
+            Expr(&'a Expr),
+            /// The operator of a binary node, with its modifiers and surrounding spaces.
+            Op(&'a Binary),
+        }
+        let mut pending = vec![Item::Expr(self)];
+        while let Some(item) = pending.pop() {
+            match item {
+                Item::Expr(Expr::Binary(b)) => {
+                    pending.push(Item::Expr(&b.rhs));
+                    pending.push(Item::Op(b));
+                    pending.push(Item::Expr(&b.lhs));
                 }
-            }
-            Expr::Number(n) => f.write_str(&format_float(n.value)),
-            Expr::String(s) => {
-                let mut out = String::with_capacity(s.value.len() + 2);
-                push_quoted(&mut out, &s.value);
-                f.write_str(&out)
-            }
-            Expr::VectorSelector(vs) => {
-                write_selector(f, vs)?;
-                write_modifiers(f, &vs.modifiers)
-            }
-            Expr::MatrixSelector(m) => {
-                write_selector(f, &m.selector)?;
-                write!(f, "[{}]", format_duration_ms(m.range))?;
-                write_modifiers(f, &m.selector.modifiers)
-            }
-            Expr::Subquery(s) => {
-                write!(f, "{}[{}:", s.expr, format_duration_ms(s.range))?;
-                if let Some(step) = s.step.filter(|&s| s != 0) {
-                    f.write_str(&format_duration_ms(step))?;
-                }
-                f.write_char(']')?;
-                write_modifiers(f, &s.modifiers)
-            }
-            Expr::Paren(p) => write!(f, "({})", p.expr),
-            Expr::Unary(u) => {
-                f.write_char(if u.op == UnaryOp::Neg { '-' } else { '+' })?;
-                write!(f, "{}", u.expr)
-            }
-            Expr::Binary(b) => {
-                write!(f, "{} {}", b.lhs, b.op.as_str())?;
-                if b.return_bool {
-                    f.write_str(" bool")?;
-                }
-                if let Some(vm) = &b.matching
-                    && (vm.on || !vm.labels.is_empty())
-                {
-                    f.write_str(if vm.on { " on (" } else { " ignoring (" })?;
-                    write_joined(f, &vm.labels)?;
-                    f.write_char(')')?;
-                    match vm.card {
-                        Cardinality::ManyToOne => f.write_str(" group_left (")?,
-                        Cardinality::OneToMany => f.write_str(" group_right (")?,
-                        _ => return write!(f, " {}", b.rhs),
-                    }
-                    write_joined(f, &vm.include)?;
-                    f.write_char(')')?;
-                }
-                write!(f, " {}", b.rhs)
-            }
-            Expr::Aggregate(a) => {
-                f.write_str(a.op.as_str())?;
-                if let Some(g) = &a.grouping {
-                    if g.without {
-                        f.write_str(" without (")?;
-                        write_grouping(f, &g.labels)?;
-                        f.write_str(") ")?;
-                    } else if !g.labels.is_empty() {
-                        f.write_str(" by (")?;
-                        write_grouping(f, &g.labels)?;
-                        f.write_str(") ")?;
-                    }
-                }
-                f.write_char('(')?;
-                if let Some(p) = &a.param {
-                    write!(f, "{p}, ")?;
-                }
-                write!(f, "{})", a.expr)
-            }
-            Expr::Call(c) => {
-                write!(f, "{}(", c.func.name)?;
-                for (i, a) in c.args.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{a}")?;
-                }
-                f.write_char(')')
+                Item::Expr(e) => write_node(f, e)?,
+                Item::Op(b) => write_op(f, b)?,
             }
         }
+        Ok(())
     }
+}
+
+/// A node other than a binary operation.
+fn write_node(f: &mut Formatter<'_>, e: &Expr) -> fmt::Result {
+    match e {
+        Expr::Number(n) if n.duration => {
+            // `model.Duration(v * 1e9)`: the float converts to nanoseconds by truncation.
+            let ns = |v: f64| go_f64_to_i64(v * 1e9);
+            if n.value < 0.0 {
+                write!(f, "-{}", format_duration_ms(ns(-n.value) / 1_000_000))
+            } else {
+                f.write_str(&format_duration_ms(ns(n.value) / 1_000_000))
+            }
+        }
+        // `strconv.FormatFloat(v, 'f', -1, 64)`, as upstream
+        Expr::Number(n) => f.write_str(&format_float(n.value, b'f', -1)),
+        Expr::String(s) => {
+            let mut out = String::with_capacity(s.value.len() + 2);
+            push_quoted(&mut out, &s.value);
+            f.write_str(&out)
+        }
+        Expr::VectorSelector(vs) => {
+            write_selector(f, vs)?;
+            write_modifiers(f, &vs.modifiers)
+        }
+        Expr::MatrixSelector(m) => {
+            write_selector(f, &m.selector)?;
+            write!(f, "[{}]", format_duration_ms(m.range))?;
+            write_modifiers(f, &m.selector.modifiers)
+        }
+        Expr::Subquery(s) => {
+            write!(f, "{}[{}:", s.expr, format_duration_ms(s.range))?;
+            if let Some(step) = s.step.filter(|&s| s != 0) {
+                f.write_str(&format_duration_ms(step))?;
+            }
+            f.write_char(']')?;
+            write_modifiers(f, &s.modifiers)
+        }
+        Expr::Paren(p) => write!(f, "({})", p.expr),
+        Expr::Unary(u) => {
+            f.write_char(if u.op == UnaryOp::Neg { '-' } else { '+' })?;
+            write!(f, "{}", u.expr)
+        }
+        // `Display for Expr` prints binary nodes itself and never passes one here.
+        Expr::Binary(_) => Display::fmt(e, f),
+        Expr::Aggregate(a) => {
+            f.write_str(a.op.as_str())?;
+            if let Some(g) = &a.grouping {
+                if g.without {
+                    f.write_str(" without (")?;
+                    write_grouping(f, &g.labels)?;
+                    f.write_str(") ")?;
+                } else if !g.labels.is_empty() {
+                    f.write_str(" by (")?;
+                    write_grouping(f, &g.labels)?;
+                    f.write_str(") ")?;
+                }
+            }
+            f.write_char('(')?;
+            if let Some(p) = &a.param {
+                write!(f, "{p}, ")?;
+            }
+            write!(f, "{})", a.expr)
+        }
+        Expr::Call(c) => {
+            write!(f, "{}(", c.func.name)?;
+            for (i, a) in c.args.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{a}")?;
+            }
+            f.write_char(')')
+        }
+    }
+}
+
+/// ` <op>[ bool][ on|ignoring (...)[ group_left|group_right (...)]] ` between two operands.
+fn write_op(f: &mut Formatter<'_>, b: &Binary) -> fmt::Result {
+    write!(f, " {}", b.op.as_str())?;
+    if b.return_bool {
+        f.write_str(" bool")?;
+    }
+    if let Some(vm) = &b.matching
+        && (vm.on || !vm.labels.is_empty())
+    {
+        f.write_str(if vm.on { " on (" } else { " ignoring (" })?;
+        write_joined(f, &vm.labels)?;
+        f.write_char(')')?;
+        let group = match vm.card {
+            Cardinality::ManyToOne => " group_left (",
+            Cardinality::OneToMany => " group_right (",
+            _ => return f.write_char(' '),
+        };
+        f.write_str(group)?;
+        write_joined(f, &vm.include)?;
+        f.write_char(')')?;
+    }
+    f.write_char(' ')
 }
 
 /// Vector-matching labels print unquoted (upstream joins them as they are).

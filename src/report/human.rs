@@ -289,17 +289,40 @@ pub fn render(out: &LintOutput, style: Style, verbose: bool, w: &mut dyn Write) 
         write!(w, "{t}")?;
         writeln!(w)?;
     }
-    let c = super::counts(out);
-    let plural = |n: usize, s: &str| if n == 1 { format!("{n} {s}") } else { format!("{n} {s}s") };
-    writeln!(
-        w,
-        "{}, {}, {} in {} ({})",
-        plural(c.errors, "error"),
-        plural(c.warnings, "warning"),
-        plural(c.infos, "info"),
-        plural(out.sources.len(), "file"),
-        plural(out.rules, "rule"),
-    )
+    writeln!(w, "{}", super::summary_line(out))
+}
+
+/// One line per dashboard: what was found and parsed, what was skipped and why (`--stats`,
+/// `--verbose`).
+pub fn render_stats(out: &LintOutput, w: &mut dyn Write) -> std::io::Result<()> {
+    for d in &out.dashboards {
+        let Some(src) = out.sources.get(d.file) else { continue };
+        let mut line =
+            format!("{}: {}: {} panels, {}/{} queries parsed", src.path, d.name, d.panels, d.targets_parsed, d.targets);
+        if d.variable_queries > 0 {
+            line.push_str(&format!(", {}/{} variable queries parsed", d.variable_queries_parsed, d.variable_queries));
+        }
+        if !d.skipped.is_empty() {
+            let s: Vec<String> = d.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            line.push_str(&format!("; not PromQL (skipped): {}", s.join(", ")));
+        }
+        if d.empty_targets > 0 {
+            line.push_str(&format!("; {} empty", d.empty_targets));
+        }
+        if d.library_panels_unchecked > 0 {
+            line.push_str(&format!("; {} library panels not checked", d.library_panels_unchecked));
+        }
+        writeln!(w, "{line}")?;
+        for (span, message) in &d.unparsable {
+            let p = src.line_col(span.start);
+            writeln!(w, "  does not parse: {}:{}:{}: {message}", src.path, p.line, p.column)?;
+        }
+        for (span, message) in &d.not_checked {
+            let p = src.line_col(span.start);
+            writeln!(w, "  not checked: {}:{}:{}: {message}", src.path, p.line, p.column)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

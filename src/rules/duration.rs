@@ -1,78 +1,15 @@
 //! Durations as Prometheus's rule loader reads them (`model.ParseDuration` from prometheus/common):
 //! `1y2w3d4h5m6s7ms`, units from largest to smallest, each at most once, integers only, `0` alone
-//! allowed without a unit. PromQL durations (`[5m]`) are the PromQL parser's business, not this.
-
-const UNITS: [(&str, u64); 7] = [
-    ("y", 365 * 24 * 3_600_000),
-    ("w", 7 * 24 * 3_600_000),
-    ("d", 24 * 3_600_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1_000),
-    ("ms", 1),
-];
+//! allowed without a unit. Both directions are [`crate::go::time`]'s, in milliseconds here.
 
 /// Parses a rule-file duration into milliseconds; the error is Prometheus's message.
 pub fn parse(s: &str) -> Result<i64, String> {
-    match s {
-        "0" => return Ok(0),
-        "" => return Err("empty duration string".to_string()),
-        _ => {}
-    }
-    let invalid = || format!("not a valid duration string: {s:?}");
-    let mut rest = s;
-    let mut last_unit: Option<usize> = None;
-    // nanoseconds, as Go's time.Duration, for the same overflow bound
-    let mut total_ns: u128 = 0;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(invalid());
-        }
-        let v: u64 = rest[..digits].parse().map_err(|_| invalid())?;
-        rest = &rest[digits..];
-        let unit_len = rest.bytes().take_while(|b| !b.is_ascii_digit()).count();
-        if unit_len == 0 {
-            return Err(invalid());
-        }
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let Some(pos) = UNITS.iter().position(|(u, _)| *u == unit) else {
-            return Err(format!("unknown unit {unit:?} in duration {s:?}"));
-        };
-        if last_unit.is_some_and(|l| pos <= l) {
-            return Err(invalid());
-        }
-        last_unit = Some(pos);
-        let mult_ns = UNITS[pos].1 as u128 * 1_000_000;
-        if v as u128 > (1u128 << 63) / mult_ns {
-            return Err("duration out of range".to_string());
-        }
-        total_ns += v as u128 * mult_ns;
-        if total_ns > (1u128 << 63) - 1 {
-            return Err("duration out of range".to_string());
-        }
-    }
-    Ok((total_ns / 1_000_000) as i64)
+    crate::go::time::parse_duration(s).map(|ns| ns / 1_000_000)
 }
 
 /// Formats milliseconds the way Prometheus prints a `model.Duration` (`1h30m`, `90s`, `0s`).
 pub fn format(ms: i64) -> String {
-    if ms == 0 {
-        return "0s".to_string();
-    }
-    let mut out = String::new();
-    let mut rest = ms.unsigned_abs();
-    if ms < 0 {
-        out.push('-');
-    }
-    for (unit, mult) in UNITS {
-        if rest >= mult {
-            out.push_str(&format!("{}{unit}", rest / mult));
-            rest %= mult;
-        }
-    }
-    out
+    crate::go::time::format_duration_ms(ms)
 }
 
 #[cfg(test)]

@@ -123,6 +123,11 @@ pub struct SeriesFacts {
 /// Resolves a series name to its label facts (schema, recording rules, or nothing).
 pub trait Resolver {
     fn series(&self, name: &str) -> Option<SeriesFacts>;
+    /// Whether a matcher's value is not known (it came from a dashboard variable): such a matcher
+    /// says nothing about which labels the series carry.
+    fn value_unknown(&self, _m: &Matcher) -> bool {
+        false
+    }
 }
 
 /// A resolver that knows nothing (for inference without a schema or rules).
@@ -151,7 +156,7 @@ pub fn selector_labels(sel: &VectorSelector, resolver: &dyn Resolver) -> LabelSe
         None => LabelSet::open(),
     };
     for m in &sel.matchers {
-        if m.name == "__name__" {
+        if m.name == "__name__" || resolver.value_unknown(m) {
             continue;
         }
         if matcher_matches_empty(m) {

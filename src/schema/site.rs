@@ -2,41 +2,68 @@
 //! span mapping, and the wording of where a fact came from.
 //!
 //! Checks see an expression through a [`Scope`] rather than a rule, so that the same logic serves
-//! every place PromQL is found (rule files now, dashboards when their extractor lands).
+//! every place PromQL is found: a check written against [`Scope::of_expr`] runs on rule
+//! expressions and dashboard queries alike ([`crate::checks::Check::expr`]).
 
 use super::knowledge::{Knowledge, Source};
 use super::labels::{Inference, LabelSet};
-use crate::checks::RuleSite;
+use crate::checks::{ExprSite, RuleSite};
 use crate::diagnostic::FileId;
 use crate::promql::ast::{Expr, Span};
 use crate::rules::RuleKind;
 use crate::source::FileSpan;
 
+/// Where the expression under check was written.
+enum At<'s, 'a> {
+    Rule(&'s RuleSite<'a>),
+    Expr(&'s ExprSite<'a>),
+}
+
 /// One expression under check.
 pub struct Scope<'s, 'a> {
-    pub site: &'s RuleSite<'a>,
+    at: At<'s, 'a>,
     pub expr: &'a Expr,
     pub inference: &'s Inference,
     pub knowledge: &'a Knowledge,
 }
 
 impl<'s, 'a> Scope<'s, 'a> {
-    /// The scope of a rule's expression, when it parsed and the run has knowledge.
+    /// The scope of a rule's expression, when it parsed and the run has knowledge (for checks
+    /// that also need the rule: its kind, name, labels, annotations).
     pub fn of_rule(site: &'s RuleSite<'a>) -> Option<Scope<'s, 'a>> {
-        Some(Scope { site, expr: site.expr?, inference: site.inference()?, knowledge: site.knowledge? })
+        Some(Scope { at: At::Rule(site), expr: site.expr?, inference: site.inference()?, knowledge: site.knowledge? })
+    }
+
+    /// The scope of any expression (a rule's or a dashboard query), when the run has knowledge.
+    /// A dashboard query whose structure comes from a variable (`by ($grouping)`, `$op`) has no
+    /// scope: its labels depend on the option selected.
+    pub fn of_expr(site: &'s ExprSite<'a>) -> Option<Scope<'s, 'a>> {
+        if site.shaped_by_variables() {
+            return None;
+        }
+        Some(Scope { at: At::Expr(site), expr: site.expr, inference: site.inference()?, knowledge: site.knowledge? })
     }
 
     pub fn file(&self) -> FileId {
-        self.site.file_id()
+        match &self.at {
+            At::Rule(r) => r.file_id(),
+            At::Expr(e) => e.file_id(),
+        }
     }
 
     /// The file span of a span of the expression.
     pub fn span(&self, s: Span) -> FileSpan {
-        self.site.expr_span(s)
+        match &self.at {
+            At::Rule(r) => r.expr_span(s),
+            At::Expr(e) => e.span(s),
+        }
     }
 
     pub fn is_alert(&self) -> bool {
-        self.site.rule.kind == RuleKind::Alert
+        match &self.at {
+            At::Rule(r) => r.rule.kind == RuleKind::Alert,
+            At::Expr(e) => matches!(&e.origin, crate::checks::ExprOrigin::Rule(r) if r.rule.kind == RuleKind::Alert),
+        }
     }
 
     /// The inferred labels of a node of the expression (open for a node it does not know).
@@ -46,8 +73,11 @@ impl<'s, 'a> Scope<'s, 'a> {
     }
 
     /// Whether text at this span came from a dashboard variable (value checks skip it).
-    pub fn from_variable(&self, _s: Span) -> bool {
-        false
+    pub fn from_variable(&self, s: Span) -> bool {
+        match &self.at {
+            At::Rule(_) => false,
+            At::Expr(e) => e.from_variable(s),
+        }
     }
 
     /// "schema x.yaml" / "recording rule at r.yaml:3" for a series name.

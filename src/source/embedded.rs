@@ -1,8 +1,9 @@
 //! Text embedded in a file under some quoting: a decoded string plus, for each of its bytes, the
 //! range of source bytes it came from.
 //!
-//! PromQL lives in YAML scalars (plain, quoted, `|` and `>` blocks), in JSON strings (later: dashboards)
-//! and, through ConfigMaps, in YAML inside a YAML string. A parser sees the *decoded* text; a user
+//! PromQL lives in YAML scalars (plain, quoted, `|` and `>` blocks), in JSON strings (dashboards),
+//! through ConfigMaps in YAML or JSON inside a YAML string, and in dashboard queries with template
+//! variables substituted ([`MapBuilder`]). A parser sees the *decoded* text; a user
 //! needs the position in the *file*. This is pint's `PositionRanges` idea: walk the raw source the way
 //! the quoting style decodes it, and record where every decoded byte came from.
 //!
@@ -78,6 +79,22 @@ impl EmbeddedText {
         FileSpan::new(start, end.max(start))
     }
 
+    /// The part `span` of the text, keeping its map (a query inside a variable's
+    /// `label_values(...)`).
+    pub fn slice(&self, span: Span) -> EmbeddedText {
+        let (s, e) = (span.start as usize, (span.end as usize).min(self.text.len()));
+        match (self.text.get(s..e), self.starts.get(s..e), self.ends.get(s..e)) {
+            (Some(t), Some(a), Some(b)) => EmbeddedText {
+                text: t.to_string(),
+                starts: a.to_vec(),
+                ends: b.to_vec(),
+                whole: self.map_span(span),
+                exact: self.exact,
+            },
+            _ => EmbeddedText::coarse("", self.whole),
+        }
+    }
+
     /// Maps through an outer layer: `self` is relative to `outer.text` (YAML inside a ConfigMap
     /// string); the result is relative to whatever `outer` maps to.
     pub fn compose(&self, outer: &EmbeddedText) -> EmbeddedText {
@@ -90,6 +107,32 @@ impl EmbeddedText {
         }
         let whole = outer.map_span(Span::new(self.whole.start, self.whole.end));
         EmbeddedText { text: self.text.clone(), starts, ends, whole, exact: self.exact && outer.exact }
+    }
+
+    /// The decoded value of a JSON string and its map, rebuilt from its raw source (`src[span]`,
+    /// quotes included) and checked against `value`, the parser's decoding. Each escape (`\"`,
+    /// `\n`, `\u00e9`, a surrogate pair) maps to all of its source characters.
+    pub fn from_json_string(src: &str, span: FileSpan, value: &str) -> EmbeddedText {
+        let (start, end) = (span.start as usize + 1, (span.end as usize).saturating_sub(1));
+        let Some(body) = src.get(start..end.max(start)) else { return EmbeddedText::coarse(value, span) };
+        let mut out = Emitter::default();
+        let mut i = 0;
+        while let Some(c) = body.get(i..).and_then(|r| r.chars().next()) {
+            let at = start + i;
+            if c == '\\' {
+                match super::json::decode_escape(src, at) {
+                    Some((d, len)) => {
+                        out.push(d, at, at + len);
+                        i += len;
+                    }
+                    None => return EmbeddedText::coarse(value, span),
+                }
+            } else {
+                out.push(c, at, at + c.len_utf8());
+                i += c.len_utf8();
+            }
+        }
+        out.finish(value, span)
     }
 
     /// The decoded value of a YAML scalar and its map, rebuilt from the scalar's raw source
@@ -146,8 +189,42 @@ impl EmbeddedText {
     }
 }
 
-/// Collects decoded characters with their source ranges.
+/// Builds a map piece by piece, for text assembled from parts of another (a dashboard query with
+/// its template variables substituted: copied text maps character by character, a substituted
+/// value maps as a whole to the variable reference it replaced).
 #[derive(Default)]
+pub struct MapBuilder {
+    out: Emitter,
+}
+
+impl MapBuilder {
+    /// Appends `s`, copied from `offset` onwards: each character maps to itself.
+    pub fn copied(&mut self, s: &str, offset: u32) {
+        for (i, c) in s.char_indices() {
+            let at = offset as usize + i;
+            self.out.push(c, at, at + c.len_utf8());
+        }
+    }
+
+    /// Appends `s`, every byte of which maps to `from` (the text it replaces).
+    pub fn replaced(&mut self, s: &str, from: FileSpan) {
+        for c in s.chars() {
+            self.out.push(c, from.start as usize, from.end as usize);
+        }
+    }
+
+    /// The text built so far.
+    pub fn text(&self) -> &str {
+        &self.out.text
+    }
+
+    pub fn finish(self, whole: FileSpan) -> EmbeddedText {
+        EmbeddedText { text: self.out.text, starts: self.out.starts, ends: self.out.ends, whole, exact: true }
+    }
+}
+
+/// Collects decoded characters with their source ranges.
+#[derive(Default, Clone)]
 struct Emitter {
     text: String,
     starts: Vec<u32>,

@@ -7,6 +7,7 @@
 //! do not shift the columns after them.
 
 pub mod embedded;
+pub mod json;
 pub mod yaml;
 
 use std::path::Path;

@@ -189,7 +189,7 @@ impl fmt::Display for Node {
             Node::Range(b) => branch(f, "range", b),
             Node::With(b) => branch(f, "with", b),
             Node::Template { name, pipe, .. } => {
-                write!(f, "{{{{template {}", crate::gofmt::quote(name))?;
+                write!(f, "{{{{template {}", crate::go::strconv::quote(name))?;
                 if let Some(p) = pipe {
                     write!(f, " {p}")?;
                 }

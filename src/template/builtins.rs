@@ -4,11 +4,11 @@
 
 use std::rc::Rc;
 
-use crate::gofmt::{self, Arg};
+use crate::go::fmt::{self as gofmt, Arg};
 
 use super::exec::{Param, Sig};
-use super::gotime::GoTime;
 use super::value::{BasicKind, Value};
+use crate::go::time::{self, GoTime};
 
 const R: Param = Param::Reflect;
 const ANY: Param = Param::Any;
@@ -347,7 +347,7 @@ pub(crate) fn js_escape(s: &str) -> String {
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02X}", c as u32)),
-            c if c.is_ascii() || gofmt::is_print(c) => out.push(c),
+            c if c.is_ascii() || crate::go::strconv::is_print(c) => out.push(c),
             c => out.push_str(&format!("\\u{:04X}", c as u32)),
         }
     }
@@ -411,12 +411,12 @@ fn time_method(t: &GoTime, name: &str, argv: &[Value]) -> Value {
         "Month" => Value::NamedInt {
             ty: "time.Month",
             value: i64::from(month),
-            text: super::gotime::MONTHS.get(month as usize - 1).copied().unwrap_or(""),
+            text: time::MONTHS.get(month as usize - 1).copied().unwrap_or(""),
         },
         "Weekday" => Value::NamedInt {
             ty: "time.Weekday",
             value: t.weekday() as i64,
-            text: super::gotime::DAYS.get(t.weekday()).copied().unwrap_or(""),
+            text: time::DAYS.get(t.weekday()).copied().unwrap_or(""),
         },
         "IsZero" => Value::Bool(t.secs == -62_135_596_800 && t.nanos == 0),
         "Format" => match argv.first() {

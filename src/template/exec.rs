@@ -161,7 +161,10 @@ pub(crate) fn execute(
     };
     let Some(root) = trees.get(name) else {
         return Err(ExecError {
-            message: format!("template: {name}: {} is an incomplete or empty template", crate::gofmt::quote(name)),
+            message: format!(
+                "template: {name}: {} is an incomplete or empty template",
+                crate::go::strconv::quote(name)
+            ),
         });
     };
     match ex.walk_list(data, root) {
@@ -195,7 +198,7 @@ impl<'t> Exec<'t, '_> {
                 self.parse_name,
                 line,
                 col,
-                crate::gofmt::quote(&self.name),
+                crate::go::strconv::quote(&self.name),
                 self.at.text(),
                 msg
             ),
@@ -264,7 +267,7 @@ impl<'t> Exec<'t, '_> {
     fn print_value(&mut self, v: &Value) {
         match v {
             Value::Nil => self.out.push_str("<no value>"),
-            v => self.out.push_str(&crate::gofmt::sprint(&[v.to_printable_arg()])),
+            v => self.out.push_str(&crate::go::fmt::sprint(&[v.to_printable_arg()])),
         }
     }
 
@@ -318,7 +321,7 @@ impl<'t> Exec<'t, '_> {
             Value::Int(_) | Value::NamedInt { .. } | Value::Byte(_) => {
                 // Go ranges over 0..n (nothing for n <= 0), one variable only.
                 if b.pipe.decl.len() > 1 {
-                    let shown = crate::gofmt::sprint(&[val.to_printable_arg()]);
+                    let shown = crate::go::fmt::sprint(&[val.to_printable_arg()]);
                     return self.errorf(format!("can't use {shown} to iterate over more than one variable"));
                 }
                 match &val {
@@ -331,7 +334,7 @@ impl<'t> Exec<'t, '_> {
             }
             Value::Nil => Box::new(std::iter::empty()),
             other => {
-                let shown = crate::gofmt::sprint(&[other.to_printable_arg()]);
+                let shown = crate::go::fmt::sprint(&[other.to_printable_arg()]);
                 return self.errorf(format!("range can't iterate over {shown}"));
             }
         };
@@ -378,7 +381,7 @@ impl<'t> Exec<'t, '_> {
     fn walk_template(&mut self, dot: &Value, node: &'t Node, name: &str, pipe: Option<&'t Pipe>) -> R<()> {
         self.at(At::Node(node));
         let Some(root) = self.trees.get(name) else {
-            return self.errorf(format!("template {} not defined", crate::gofmt::quote(name)));
+            return self.errorf(format!("template {} not defined", crate::go::strconv::quote(name)));
         };
         let new_dot = match pipe {
             Some(p) => self.eval_pipeline(dot, p)?,
@@ -453,7 +456,7 @@ impl<'t> Exec<'t, '_> {
             Operand::Nil { .. } => self.errorf("nil is not a command"),
             Operand::Number { num, .. } => self.ideal_constant(num),
             Operand::String { text, .. } => Ok(Value::String(text.clone())),
-            other => self.errorf(format!("can't evaluate command {}", crate::gofmt::quote(&other.to_string()))),
+            other => self.errorf(format!("can't evaluate command {}", crate::go::strconv::quote(&other.to_string()))),
         }
     }
 
@@ -608,7 +611,7 @@ impl<'t> Exec<'t, '_> {
         if let Some(sig) = builtins::sig(name) {
             return self.eval_call(dot, &sig, true, call_node, name, args, final_, None);
         }
-        self.errorf(format!("{} is not a defined function", crate::gofmt::quote(name)))
+        self.errorf(format!("{} is not a defined function", crate::go::strconv::quote(name)))
     }
 
     /// Go's `evalCall`. `args` still holds the function (or field) node first; `receiver` is

