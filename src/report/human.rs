@@ -192,7 +192,10 @@ fn render_simple(d: &Diagnostic, src: &SourceFile, code: &str, style: Style) -> 
     if end <= start || end > line_start + here.len() {
         return None;
     }
-    let ch = GraphicalTheme::unicode_nocolor().characters;
+    // miette's theme, built once (building it costs more than this whole layout)
+    static THEME: std::sync::LazyLock<miette::ThemeCharacters> =
+        std::sync::LazyLock::new(|| GraphicalTheme::unicode_nocolor().characters);
+    let ch = &*THEME;
     let icon = match d.severity {
         Severity::Error => &ch.error,
         Severity::Warning => &ch.warning,
@@ -200,62 +203,115 @@ fn render_simple(d: &Diagnostic, src: &SourceFile, code: &str, style: Style) -> 
     };
     let (col, col_end) = (start - line_start, end - line_start);
     let mid = (col + col_end) / 2;
-    let w = (line + 1).to_string().len();
-    let mut out = String::with_capacity(256 + before.len() + here.len() + after.len());
+    let w = digits(line + 1);
+    let mut out = String::with_capacity(320 + before.len() + here.len() + after.len() + 3 * (col_end - col));
+    // pushes instead of `write!`: padding through `fmt` costs a call a character
     use std::fmt::Write as _;
-    let message = fill(&d.message, style.width, &format!("  {icon} "), &format!("  {} ", ch.vbar));
-    let _ = write!(out, "{code}\n\n{message}\n");
-    let _ = writeln!(out, "{:pad$}{}{}[{}:{line}:{}]", "", ch.ltop, ch.hbar, src.path, col + 1, pad = w + 2);
-    let _ = writeln!(out, " {:>w$} {} {before}", line - 1, ch.vbar);
-    let _ = writeln!(out, " {line:>w$} {} {here}", ch.vbar);
-    let bar = |n: usize| ch.underline.to_string().repeat(n);
-    let _ = writeln!(
-        out,
-        " {:w$} {} {:col$}{}{}{}",
-        "",
-        ch.vbar_break,
-        "",
-        bar(mid - col),
-        ch.underbar,
-        bar(col_end - mid - 1)
-    );
-    let _ = writeln!(out, " {:w$} {} {:mid$}{}{}{} {label}", "", ch.vbar_break, "", ch.lbot, ch.hbar, ch.hbar);
-    let _ = writeln!(out, " {:>w$} {} {after}", line + 1, ch.vbar);
-    let _ = writeln!(out, "{:pad$}{}{}", "", ch.lbot, ch.hbar.to_string().repeat(4), pad = w + 2);
+    let pad = |out: &mut String, n: usize| push_n(out, ' ', n);
+    let number = |out: &mut String, n: usize| {
+        pad(out, w - digits(n));
+        let _ = write!(out, "{n}");
+    };
+    let bar = |out: &mut String, c: char| {
+        out.push(' ');
+        out.push(c);
+        out.push(' ');
+    };
+    out.push_str(code);
+    out.push_str("\n\n");
+    fill_into(&mut out, &d.message, style.width, &format!("  {icon} "), &format!("  {} ", ch.vbar));
+    out.push('\n');
+    pad(&mut out, w + 2);
+    out.push(ch.ltop);
+    out.push(ch.hbar);
+    out.push('[');
+    out.push_str(&src.path);
+    let _ = write!(out, ":{line}:{}]\n ", col + 1);
+    number(&mut out, line - 1);
+    bar(&mut out, ch.vbar);
+    out.push_str(before);
+    out.push_str("\n ");
+    number(&mut out, line);
+    bar(&mut out, ch.vbar);
+    out.push_str(here);
+    out.push_str("\n ");
+    pad(&mut out, w);
+    bar(&mut out, ch.vbar_break);
+    pad(&mut out, col);
+    push_n(&mut out, ch.underline, mid - col);
+    out.push(ch.underbar);
+    push_n(&mut out, ch.underline, col_end - mid - 1);
+    out.push_str("\n ");
+    pad(&mut out, w);
+    bar(&mut out, ch.vbar_break);
+    pad(&mut out, mid);
+    out.push(ch.lbot);
+    push_n(&mut out, ch.hbar, 2);
+    out.push(' ');
+    out.push_str(label);
+    out.push_str("\n ");
+    number(&mut out, line + 1);
+    bar(&mut out, ch.vbar);
+    out.push_str(after);
+    out.push('\n');
+    pad(&mut out, w + 2);
+    out.push(ch.lbot);
+    push_n(&mut out, ch.hbar, 4);
+    out.push('\n');
     if let Some(h) = &d.help {
-        let _ = writeln!(out, "{}", fill(h, style.width, "  help: ", "        "));
+        fill_into(&mut out, h, style.width, "  help: ", "        ");
+        out.push('\n');
     }
     Some(out)
 }
 
-/// `text` laid out as miette does (`render_causes`, `render_footer`): textwrap to the terminal width
-/// less 2 with these indents. Texts that need wrapping are wrapped once per thread: findings of
-/// one check repeat their message (the benchmark: 1,000 alike), and textwrap's Unicode line
-/// breaking costs ~70,000 instructions a text.
-fn fill(text: &str, width: usize, initial: &str, subsequent: &str) -> String {
+/// `text` laid out as miette does (`render_causes`, `render_footer`), appended to `out`: textwrap to
+/// the terminal width less 2 with these indents. Texts that need wrapping are wrapped once per
+/// thread: findings of one check repeat their message (the benchmark: 1,000 alike), and textwrap's
+/// Unicode line breaking costs ~70,000 instructions a text.
+fn fill_into(out: &mut String, text: &str, width: usize, initial: &str, subsequent: &str) {
     if fits_unwrapped(text, width) {
-        return format!("{initial}{text}");
+        out.push_str(initial);
+        out.push_str(text);
+        return;
     }
+    // by text (looked up without allocating), then layout
+    type Layouts = Vec<(usize, String, String, String)>;
     thread_local! {
-        static WRAPPED: std::cell::RefCell<std::collections::HashMap<(usize, String, String, String), String>> =
-            Default::default();
+        static WRAPPED: std::cell::RefCell<std::collections::HashMap<String, Layouts>> = Default::default();
     }
-    let key = (width, initial.to_string(), subsequent.to_string(), text.to_string());
     WRAPPED.with(|w| {
         let mut w = w.borrow_mut();
-        if let Some(s) = w.get(&key) {
-            return s.clone();
+        let known =
+            w.get(text).and_then(|l| l.iter().find(|(n, i, s, _)| *n == width && i == initial && s == subsequent));
+        if let Some((.., wrapped)) = known {
+            out.push_str(wrapped);
+            return;
         }
         let opts = textwrap::Options::new(width.saturating_sub(2))
             .initial_indent(initial)
             .subsequent_indent(subsequent)
             .break_words(true);
-        let s = textwrap::fill(text, opts);
+        let wrapped = textwrap::fill(text, opts);
+        out.push_str(&wrapped);
         if w.len() < 1024 {
-            w.insert(key, s.clone());
+            w.entry(text.to_string()).or_default().push((width, initial.into(), subsequent.into(), wrapped));
         }
-        s
     })
+}
+
+/// `n` copies of `c`.
+fn push_n(out: &mut String, c: char, n: usize) {
+    out.extend(std::iter::repeat_n(c, n));
+}
+
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
 }
 
 fn handler(style: Style, wrap: bool) -> GraphicalReportHandler {
@@ -286,8 +342,8 @@ pub fn render(out: &LintOutput, style: Style, verbose: bool, w: &mut dyn Write) 
     use rayon::prelude::*;
     let texts: Vec<String> = out.diagnostics.par_iter().map(|d| render_one(d, &out.sources, style)).collect();
     for t in texts {
-        write!(w, "{t}")?;
-        writeln!(w)?;
+        w.write_all(t.as_bytes())?;
+        w.write_all(b"\n")?;
     }
     writeln!(w, "{}", super::summary_line(out))
 }
