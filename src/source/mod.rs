@@ -9,6 +9,7 @@
 pub mod embedded;
 pub mod json;
 pub mod yaml;
+mod yaml_block;
 
 use std::path::Path;
 
