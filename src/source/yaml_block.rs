@@ -57,7 +57,7 @@ fn scalar(value: String, style: ScalarStyle, start: usize, end: usize) -> Node {
 
 impl<'t> Reader<'t> {
     fn line_end(&self, from: usize) -> usize {
-        self.b.get(from..).and_then(|r| r.iter().position(|&c| c == b'\n')).map_or(self.b.len(), |i| from + i)
+        self.b.get(from..).and_then(|r| memchr::memchr(b'\n', r)).map_or(self.b.len(), |i| from + i)
     }
 
     fn indent(&self, line: usize) -> usize {
