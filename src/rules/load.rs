@@ -52,8 +52,22 @@ pub fn load(
     l.unknown_fields(entries, FILE_FIELDS, "rule file");
     let mut groups = Vec::new();
     if let Some(gs) = root.get("groups") {
-        for g in seq_of(gs, "`groups`")? {
-            groups.push(l.group(g)?);
+        // groups load independently: in parallel, then in file order (the first error wins, as it
+        // would sequentially; a single generated file of thousands of rules is the common large input)
+        use rayon::prelude::*;
+        let layer = l.layer;
+        let loaded: Vec<Result<(Group, Vec<Diagnostic>), LoadError>> = seq_of(gs, "`groups`")?
+            .par_iter()
+            .with_min_len(4)
+            .map(|g| {
+                let mut gl = Loader { file, layer, findings: Vec::new() };
+                gl.group(g).map(|group| (group, gl.findings))
+            })
+            .collect();
+        for r in loaded {
+            let (group, findings) = r?;
+            groups.push(group);
+            l.findings.extend(findings);
         }
     }
     l.group_names(&groups);
@@ -326,4 +340,39 @@ fn parse_int(s: &str) -> Option<i64> {
         digits.parse().ok()?
     };
     Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(t: &str) -> Result<(RuleFile, Vec<Diagnostic>), LoadError> {
+        let docs = crate::source::yaml::parse(t).unwrap();
+        load(0, docs[0].root.as_ref().unwrap(), Origin::Plain, None)
+    }
+
+    /// Groups load in parallel but come out as a sequential load gives them: groups and findings in
+    /// file order, and the first group's error when several groups have one.
+    #[test]
+    fn groups_in_file_order_and_first_error() {
+        let mut t = String::from("groups:\n");
+        for g in 0..40 {
+            t.push_str(&format!("- name: g{}\n  rules:\n  - record: r{g}\n    expr: up\n    bogus: 1\n", g % 39));
+        }
+        let (rf, findings) = load_text(&t).unwrap();
+        let names: Vec<&str> = rf.groups.iter().map(|g| g.name.value.as_str()).collect();
+        let want: Vec<String> = (0..40).map(|g| format!("g{}", g % 39)).collect();
+        assert_eq!(names, want);
+        let starts: Vec<u32> = findings.iter().map(|d| d.primary.span.start).collect();
+        assert!(findings.len() > 40, "{findings:?}");
+        assert!(starts.windows(2).take(39).all(|w| w[0] < w[1]), "{starts:?}");
+
+        let mut t = String::from("groups:\n");
+        for g in 0..40 {
+            let rules = if g == 7 || g == 30 { format!("rules: {g}") } else { "rules: []".to_string() };
+            t.push_str(&format!("- name: g{g}\n  {rules}\n"));
+        }
+        let e = load_text(&t).unwrap_err();
+        assert_eq!(e.span.start as usize, t.find("rules: 7").unwrap() + 7, "{e:?}");
+    }
 }
