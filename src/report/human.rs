@@ -300,8 +300,18 @@ fn fill_into(out: &mut String, text: &str, width: usize, initial: &str, subseque
     })
 }
 
-/// `n` copies of `c`.
+/// `n` copies of `c` (runs of spaces, the common case, copied from a constant).
 fn push_n(out: &mut String, c: char, n: usize) {
+    const SPACES: &str = "                                                                ";
+    if c == ' ' {
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(SPACES.len());
+            out.push_str(SPACES.get(..k).unwrap_or(""));
+            left -= k;
+        }
+        return;
+    }
     out.extend(std::iter::repeat_n(c, n));
 }
 
