@@ -12,7 +12,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-promtool="${1:-${PROMTOOL:-$(command -v promtool || echo /work/ref/prom/bin/promtool)}}"
+promtool="${1:-${PROMTOOL:-$(command -v promtool || echo $HOME/.cache/mlmon-ref/bin/promtool)}}"
 runs="${2:-5}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

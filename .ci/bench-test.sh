@@ -13,7 +13,7 @@
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared=${MLMON_SHARED:-$repo/../shared}
-promtool="${1:-${PROMTOOL:-$(command -v promtool || echo /work/ref/prom/bin/promtool)}}"
+promtool="${1:-${PROMTOOL:-$(command -v promtool || echo $HOME/.cache/mlmon-ref/bin/promtool)}}"
 runs="${2:-3}"
 bin=${MLMON_LINT:-$repo/target/release/mlmon-lint}
 [[ -d $shared/corpus/tests ]] || { echo "SKIP bench-test: $shared/corpus/tests is absent"; exit 0; }

@@ -12,10 +12,8 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${MLMON_SHARED:-$repo/../shared}"
-[ -d "$shared/corpus/rules" ] || shared=/work/shared
 corpus="$shared/corpus"
 promtool="${1:-${PROMTOOL:-$(command -v promtool || true)}}"
-[ -n "$promtool" ] || { [ -x /work/ref/prom/bin/promtool ] && promtool=/work/ref/prom/bin/promtool; } || true
 
 if [ ! -d "$corpus/rules" ] || [ ! -d "$corpus/rules-k8s" ]; then
   echo "corpus-check-rules: SKIP: no rule corpus at $corpus"

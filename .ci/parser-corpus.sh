@@ -6,13 +6,12 @@
 # With --promtool, also compares accept/reject (and the error text) of every expression in the
 # v3.5 and main test sets with the reference promtool 3.5.3 (`promtool promql format`), which
 # shows that syntax newer than 3.5 in the main set is refused exactly as 3.5 refuses it.
-# Needs ../shared (skipped with a message when absent).
+# Needs ../shared or $MLMON_SHARED (skipped with a message when absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=""
-for d in ../shared ../../shared; do [ -d "$d/conformance" ] && SHARED=$d && break; done
-if [ -z "$SHARED" ]; then
-  echo "parser-corpus: no ../shared/conformance here; skipping"
+SHARED=${MLMON_SHARED:-../shared}
+if [ ! -d "$SHARED/conformance" ]; then
+  echo "parser-corpus: SKIP: $SHARED/conformance is absent (set MLMON_SHARED)"
   exit 0
 fi
 cargo build -q --example parser_corpus --example promql_parse
@@ -26,7 +25,7 @@ echo "== promqltest-main (post-3.5 syntax is expected to be refused)"
 ./target/debug/examples/parser_corpus "$SHARED/conformance/promqltest-main" | grep '^total' || true
 
 if [ "${1:-}" = "--promtool" ]; then
-  PROMTOOL=${PROMTOOL:-/work/ref/prom/bin/promtool}
+  PROMTOOL=${PROMTOOL:-$HOME/.cache/mlmon-ref/bin/promtool}
   [ -x "$PROMTOOL" ] || { echo "parser-corpus: no promtool at $PROMTOOL"; exit 1; }
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT

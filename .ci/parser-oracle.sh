@@ -4,7 +4,7 @@
 # Usage: .ci/parser-oracle.sh [EXTRA_EXPRS.txt]   (one expression per line to add)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PROMTOOL=${PROMTOOL:-/work/ref/prom/bin/promtool}
+PROMTOOL=${PROMTOOL:-$HOME/.cache/mlmon-ref/bin/promtool}
 if [ ! -x "$PROMTOOL" ]; then
   echo "parser-oracle: no promtool at $PROMTOOL (set PROMTOOL); skipping"
   exit 0

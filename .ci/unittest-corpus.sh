@@ -3,12 +3,13 @@
 #   1. every command of ../shared/conformance/promtool-v3.5/EXPECTED.md (run inside that folder): the
 #      exit status must be the one recorded there and the verdict (zero or not) promtool's;
 #   2. every suite of ../shared/corpus/tests (commands from its MANIFEST.md, run from the suite folder):
-#      the verdict must be promtool's, per suite and per test file.
+#      the verdict must be promtool's, per suite and per test file;
+#   3. the repository's own promtool-format test files (examples/ml-service/tests, tests/unittest).
 # Also counts where the promtool-format text (stdout and stderr) is byte-identical, and prints the
 # wall time of both tools per suite (one run each; BENCHMARKS.md has the repeated measurement).
 #
 # Environment: MLMON_SHARED (default ../shared), PROMTOOL (default: promtool on PATH, then
-# /work/ref/prom/bin/promtool), MLMON_LINT (default target/release/mlmon-lint). Skips (exit 0) with a
+# $HOME/.cache/mlmon-ref/bin/promtool), MLMON_LINT (default target/release/mlmon-lint). Skips (exit 0) with a
 # message when the shared folder or promtool is absent; exits 1 on any verdict difference.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ if [[ ! -d $shared/corpus/tests || ! -d $shared/conformance/promtool-v3.5 ]]; th
   exit 0
 fi
 promtool=${PROMTOOL:-$(command -v promtool || true)}
-[[ -z $promtool && -x /work/ref/prom/bin/promtool ]] && promtool=/work/ref/prom/bin/promtool
+[[ -z $promtool && -x $HOME/.cache/mlmon-ref/bin/promtool ]] && promtool=$HOME/.cache/mlmon-ref/bin/promtool
 if [[ -z $promtool || ! -x $promtool ]]; then
   echo "SKIP unittest-corpus: promtool 3.5.3 not found (set PROMTOOL)"
   exit 0
@@ -90,5 +91,20 @@ while IFS='|' read -r _ suite cmd _; do
   done
 done < <(grep -E '^\| [a-z0-9-]+ \| `promtool test rules ' "$shared/corpus/MANIFEST.md")
 echo "corpus: $sagree of $stotal suites and $fagree of $ftotal test files agree with promtool 3.5.3"
+
+# The repository's own promtool-format test files (the example's threshold tests, the broken copy);
+# tests/unittest/k8s reads PrometheusRule manifests and *.scenario.yml holds scenario tests, which
+# promtool cannot read.
+echo "== this repository's test files"
+ragree=0; rtotal=0
+for f in examples/ml-service/tests/*.yml tests/unittest/*.test.yml; do
+  [[ $f == *.scenario.yml ]] && continue
+  run_both "$root" "$f"
+  rtotal=$((rtotal + 1))
+  if [[ $(verdict "$rc_m") == $(verdict "$rc_p") ]]; then ragree=$((ragree + 1)); status=ok; else fail=1; status=DIFFERENT; fi
+  printf '%-9s %-55s promtool %s, mlmon-lint %s, text %s\n' "$status" "$f" "$rc_p" "$rc_m" \
+    "$([[ $text_same == 1 ]] && echo identical || echo differs)"
+done
+echo "repository: $ragree of $rtotal test files agree with promtool 3.5.3"
 echo "promtool-format text byte-identical in $same_text of $cases runs"
 exit $fail

@@ -23,7 +23,6 @@ declare -A known=(
   [P06g]="invalid --run regex: exit 2 with a message (promtool panics)"
   [P07a]="JUnit: mlmon-lint's report (readable diffs, message, time, classname)"
   [P07b]="JUnit: mlmon-lint's report"
-  [P19]="two series-notation parse error texts differ (the engine's series parser)"
   [P21]="native histogram functions are not supported by the engine"
 )
 out=$(mktemp -d)

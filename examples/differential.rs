@@ -19,8 +19,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use mlmon_lint::engine::value::{format_go_f, go_quote};
+use mlmon_lint::engine::value::format_go_f;
 use mlmon_lint::engine::{Engine, EngineSettings, Labels, Storage, Value};
+use mlmon_lint::go::strconv::quote as go_quote;
 use mlmon_lint::promql::{self, ParseOptions};
 
 struct Rng(u64);
@@ -333,7 +334,7 @@ struct Case {
 fn main() -> ExitCode {
     let mut seed = 1u64;
     let mut cases = 300usize;
-    let mut promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "/work/ref/prom/bin/promtool".into());
+    let mut promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "promtool".into());
     let mut keep: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {

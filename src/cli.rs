@@ -24,7 +24,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Lint rule files (the default command).
+    /// Lint rule files and Grafana dashboards (the default command).
     Check(crate::cmd::check::Args),
     /// List every check.
     Checks(crate::cmd::checks::Args),
@@ -37,6 +37,9 @@ pub enum Command {
     /// Run promtool rule unit tests (a drop-in for `promtool test rules`), with readable failures
     /// and coverage.
     Test(crate::cmd::test::Args),
+    /// Find where an alert starts to fire: bisect a scenario's error ratio, rate or latency and
+    /// compare the boundary with the expression's threshold.
+    Probe(crate::cmd::probe::Args),
 }
 
 /// Subcommand names, for deciding whether `check` was left out.
@@ -89,5 +92,6 @@ pub fn run(args: Vec<OsString>, io: &mut Io<'_>) -> Exit {
         Command::Schema(args) => crate::cmd::schema::run(args, io),
         Command::Promqltest(a) => crate::cmd::promqltest::run(&a, io),
         Command::Test(a) => crate::cmd::test::run(a, io),
+        Command::Probe(a) => crate::cmd::probe::run(a, io),
     }
 }

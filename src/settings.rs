@@ -8,8 +8,7 @@
 //! schema: [schema/exporter.yaml]           # exporter schemas (used by schema checks)
 //! checks:
 //!   disable: [RUL002]           # codes or names
-//!   enable: [DSH009]            # also switches on checks that are off by default (all checks are on by default)
-//!   enable: []                  # switched on even if listed in `disable`
+//!   enable: [DSH009]            # switches on checks that are off by default; wins over `disable`
 //!   severity: {RUL003: error}   # error | warning | info | off (off: like `disable`)
 //! ```
 //!

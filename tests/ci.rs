@@ -57,7 +57,7 @@ fn output_file_gets_the_format_and_the_terminal_the_human_form() {
         mlmon(Path::new(root), &["examples/ml-service", "--format", "sarif", "--output", report.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("0 errors, 24 warnings, 0 infos in 9 files"), "{stdout}");
+    assert!(stdout.contains("0 errors, 24 warnings, 0 infos in 10 files"), "{stdout}");
     assert!(stdout.contains("╭─["), "the terminal gets the human form:\n{stdout}");
     let written = std::fs::read_to_string(&report).unwrap();
     let direct = mlmon(Path::new(root), &["examples/ml-service", "--format", "sarif"]);

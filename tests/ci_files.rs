@@ -19,7 +19,14 @@ fn yaml(path: &str) -> Value {
 fn assert_parses(line: &str) {
     let words: Vec<&str> = line.split_whitespace().take_while(|w| !w.starts_with('#')).collect();
     let mut argv: Vec<std::ffi::OsString> = words.iter().map(Into::into).collect();
-    if argv.get(1).is_some_and(|a| a.to_str() != Some("check") && !a.to_string_lossy().starts_with('-')) {
+    let subcommands: Vec<String> = <mlmon_lint::cli::Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    if argv.get(1).is_some_and(|a| {
+        let a = a.to_string_lossy();
+        !subcommands.iter().any(|s| *s == a) && !a.starts_with('-')
+    }) {
         // a path first: `check` is implied, as the binary does
         argv.insert(1, "check".into());
     }
@@ -190,9 +197,9 @@ fn example_workflow_uses_the_action_with_its_inputs() {
     assert!(!Path::new(ROOT).join(".github/workflows/github-workflow.yml").exists());
 }
 
-#[test]
-fn docs_commands_parse() {
-    let text = std::fs::read_to_string(Path::new(ROOT).join("docs/ci.md")).unwrap();
+/// Every `mlmon-lint ...` line inside a code block of a document; asserts each parses.
+fn commands_in(doc: &str) -> usize {
+    let text = std::fs::read_to_string(Path::new(ROOT).join(doc)).unwrap();
     let mut n = 0;
     let mut in_code = false;
     for line in text.lines() {
@@ -206,10 +213,33 @@ fn docs_commands_parse() {
             n += 1;
         }
     }
-    assert!(n >= 4, "found {n} command lines");
+    n
+}
+
+#[test]
+fn docs_commands_parse() {
+    let n = commands_in("docs/ci.md");
+    assert!(n >= 3, "found {n} command lines");
+    let n = commands_in("README.md");
+    assert!(n >= 10, "found {n} command lines in the README");
+    let text = std::fs::read_to_string(Path::new(ROOT).join("docs/ci.md")).unwrap();
     // the check itself refuses what the binary refuses
     assert!(std::panic::catch_unwind(|| assert_parses("mlmon-lint check . --format xml")).is_err());
     for key in ["paths", "schema", "fail-on", "changed-since", "upload-sarif"] {
         assert!(text.contains(&format!("          {key}: ")), "docs/ci.md shows `{key}`");
+    }
+}
+
+#[test]
+fn checks_reference_is_generated_from_the_checks() {
+    let committed = std::fs::read_to_string(Path::new(ROOT).join("docs/checks.md")).unwrap();
+    let metas: Vec<_> = mlmon_lint::checks::ALL.iter().map(|c| c.meta()).collect();
+    let generated = mlmon_lint::cmd::checks::reference_markdown(&metas);
+    assert!(
+        committed == generated,
+        "docs/checks.md is stale: regenerate it with `cargo run -- checks --format markdown > docs/checks.md`"
+    );
+    for m in &metas {
+        assert!(committed.contains(&format!("## {} ({})", m.name, m.code)), "{} is documented", m.code);
     }
 }

@@ -64,7 +64,7 @@ fn expansions_match_promtool() {
     assert!(cases.len() > 400, "recorded cases missing");
     let mut failures = Vec::new();
     for c in &cases {
-        let Ok(value) = mlmon_lint::gofmt::parse_float(&c.value) else {
+        let Ok(value) = mlmon_lint::go::strconv::parse_float(&c.value) else {
             failures.push(format!("bad value {:?}", c.value));
             continue;
         };

@@ -111,6 +111,28 @@ fn junit_report() {
         "{x}"
     );
     assert!(x.contains("is pending (active since 1m; it fires at 6m"), "{x}");
+
+    // the structure CI test reporters read: testsuites > testsuite per file > testcase per group,
+    // a failed group's <failure> text being its readable diff
+    let doc = roxmltree::Document::parse(&x).expect("JUnit output is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
+    assert_eq!(suites.iter().map(|s| s.attribute("name").unwrap()).collect::<Vec<_>>(), [EXAMPLE, BROKEN]);
+    for s in &suites {
+        assert_eq!(s.tag_name().name(), "testsuite");
+        let cases: Vec<_> = s.children().filter(|n| n.is_element()).collect();
+        assert!(cases.iter().all(|c| c.tag_name().name() == "testcase"));
+        assert_eq!(s.attribute("tests").unwrap(), cases.len().to_string());
+        let failed: Vec<_> =
+            cases.iter().filter_map(|c| c.children().find(|n| n.has_tag_name("failure")).map(|f| (c, f))).collect();
+        assert_eq!(s.attribute("failures").unwrap(), failed.len().to_string());
+        for (case, failure) in failed {
+            let text = failure.text().unwrap_or_default();
+            assert!(text.contains(case.attribute("name").unwrap()), "{text}");
+            assert!(text.contains("expected") || text.contains("got"), "the diff is the failure text: {text}");
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -171,11 +171,7 @@ impl Check for CounterWithoutRate {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::testing::{findings, findings_with_schema};
-
-    fn dash(expr: &str) -> String {
-        format!(r#"{{"title": "D", "panels": [{{"type": "timeseries", "targets": [{{"expr": "{expr}"}}]}}]}}"#)
-    }
+    use crate::checks::testing::{findings, findings_with_schema, one_query_dashboard as dash};
 
     #[test]
     fn cases() {

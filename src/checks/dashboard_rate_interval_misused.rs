@@ -78,11 +78,7 @@ impl Check for RateIntervalMisused {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::testing::findings;
-
-    fn dash(expr: &str) -> String {
-        format!(r#"{{"title": "D", "panels": [{{"type": "timeseries", "targets": [{{"expr": "{expr}"}}]}}]}}"#)
-    }
+    use crate::checks::testing::{findings, one_query_dashboard as dash};
 
     #[test]
     fn cases() {

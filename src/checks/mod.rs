@@ -85,6 +85,34 @@ pub struct CheckMeta {
 }
 
 impl CheckMeta {
+    /// The check's whole documentation as Markdown, headed at `level` (1 = `#`): what
+    /// `mlmon-lint explain` prints and what `docs/checks.md` is generated from.
+    pub fn explain_markdown(&self, level: usize) -> String {
+        let hashes = "#".repeat(level.max(1));
+        let mut out = format!("{hashes} {} ({})\n\n", self.name, self.code);
+        let default = if self.enabled_by_default {
+            self.default_severity.to_string()
+        } else {
+            format!("off (enable it with `checks.enable`; then {})", self.default_severity)
+        };
+        out.push_str(&format!("Category: {}. Default severity: {default}.\n", self.category));
+        if !self.sources.is_empty() {
+            out.push_str(&format!("Similar: {}.\n", self.sources.join("; ")));
+        }
+        out.push('\n');
+        // the docs' own headings (`##`) sit one level below the check's
+        let mut in_code = false;
+        for line in self.docs_text().lines() {
+            in_code ^= line.starts_with("```");
+            if !in_code && line.starts_with('#') {
+                out.push_str(&"#".repeat(level.max(1) - 1));
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
     /// The docs with the one leading space of each doc-comment line removed.
     pub fn docs_text(&self) -> String {
         let mut out = String::new();
@@ -578,6 +606,11 @@ pub(crate) mod testing {
         );
         assert!(out.errors.is_empty(), "input errors: {:?}", out.errors);
         out.diagnostics.into_iter().filter(|d| d.code() == code).collect()
+    }
+
+    /// A dashboard with one time series panel whose only target is `expr` (JSON-escaped already).
+    pub fn one_query_dashboard(expr: &str) -> String {
+        format!(r#"{{"title": "D", "panels": [{{"type": "timeseries", "targets": [{{"expr": "{expr}"}}]}}]}}"#)
     }
 
     /// Asserts that each `pass` rule file yields no finding of `code` and each `fail` at least one.

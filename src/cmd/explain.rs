@@ -13,12 +13,6 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
         let _ = writeln!(io.err, "error: unknown check `{}` (see `mlmon-lint checks`)", args.check);
         return Exit::Error;
     };
-    let _ = writeln!(io.out, "# {} ({})\n", m.name, m.code);
-    let _ = writeln!(io.out, "Category: {}. Default severity: {}.", m.category, m.default_severity);
-    if !m.sources.is_empty() {
-        let _ = writeln!(io.out, "Similar: {}.", m.sources.join("; "));
-    }
-    let _ = writeln!(io.out);
-    let _ = write!(io.out, "{}", m.docs_text());
+    let _ = write!(io.out, "{}", m.explain_markdown(1));
     Exit::Ok
 }

@@ -27,5 +27,6 @@ pub enum Exit {
 pub mod check;
 pub mod checks;
 pub mod explain;
+pub mod probe;
 pub mod promqltest;
 pub mod test;

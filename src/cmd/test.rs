@@ -125,6 +125,9 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
             }
         };
         let rep = match crate::input::decode(path.clone(), bytes) {
+            Ok(src) if crate::scenario::is_scenario_file(&src.text) => {
+                crate::scenario::run_file(&path, &src.text, &opts, &mut cov)
+            }
             Ok(src) => run_file(&path, &src.text, &opts, &mut cov),
             Err(e) => crate::unittest::FileReport {
                 path: path.clone(),

@@ -128,14 +128,7 @@ pub struct Query {
 impl Query {
     /// Whether any byte of `span` (of [`Query::text`]) came from a variable.
     pub fn from_variable(&self, span: Span) -> bool {
-        self.uses.iter().any(|u| {
-            let r = u.replaced;
-            if span.is_empty() {
-                r.start <= span.start && span.start < r.end
-            } else {
-                r.start < span.end && span.start < r.end
-            }
-        })
+        variables::touches_variable(&self.uses, span)
     }
 
     /// The references that were replaced with a stand-in value (`<name>_value` or `1`) rather than

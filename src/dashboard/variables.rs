@@ -288,15 +288,20 @@ pub struct Expansion {
 impl Expansion {
     /// Whether any byte of `span` (of the expanded text) came from a variable.
     pub fn from_variable(&self, span: Span) -> bool {
-        self.uses.iter().any(|u| {
-            let r = u.replaced;
-            if span.is_empty() {
-                r.start <= span.start && span.start < r.end
-            } else {
-                r.start < span.end && span.start < r.end
-            }
-        })
+        touches_variable(&self.uses, span)
     }
+}
+
+/// Whether any byte of `span` came from one of `uses` (an empty span: whether its position lies in one).
+pub fn touches_variable(uses: &[Use], span: Span) -> bool {
+    uses.iter().any(|u| {
+        let r = u.replaced;
+        if span.is_empty() {
+            r.start <= span.start && span.start < r.end
+        } else {
+            r.start < span.end && span.start < r.end
+        }
+    })
 }
 
 /// Grafana's built-in variables that PromQL queries use, with a stand-in of the right kind.

@@ -144,7 +144,7 @@ pub(crate) fn eval_aggregate(ev: &mut Ev, a: &Agg) -> Result<Matrix, EvalError> 
             return Err(EvalError::Unsupported("invalid UTF-8 in a string literal".into()));
         }
         if !crate::engine::functions::valid_label_name(&label) {
-            return Err(EvalError::new(format!("invalid label name {}", crate::engine::value::go_quote(&label))));
+            return Err(EvalError::new(format!("invalid label name {}", crate::go::strconv::quote(&label))));
         }
         let mut grouping = a.grouping.clone();
         if !a.without {

@@ -540,7 +540,7 @@ impl<'a> Ev<'a> {
                     {
                         self.ctx.info(format!(
                             "PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: {}",
-                            crate::engine::value::go_quote(metric_name)
+                            crate::go::strconv::quote(metric_name)
                         ));
                     }
                 }

@@ -15,7 +15,7 @@ use crate::engine::gomath;
 use crate::engine::plan::{Node, VectorSel};
 use crate::engine::quantile::{Bucket, bucket_fraction, bucket_quantile, go_sort_by, quantile, value_less};
 use crate::engine::series_notation::parse_go_float;
-use crate::engine::value::{FPoint, Labels, METRIC_NAME, Matrix, Sample, Vector, format_go_g, go_quote};
+use crate::engine::value::{FPoint, Labels, METRIC_NAME, Matrix, Sample, Vector, format_go_g, quote};
 use crate::promql::ast::MatchOp;
 
 /// `kahanSumInc`: one step of Kahan–Neumaier summation.
@@ -486,7 +486,7 @@ pub(crate) fn call_vector_fn(
                 if forced {
                     ctx.info(format!(
                         "PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name {}",
-                        go_quote(metric.get(METRIC_NAME))
+                        quote(metric.get(METRIC_NAME))
                     ));
                 }
                 let metric = if delayed { metric } else { metric.drop_metadata() };
@@ -557,8 +557,8 @@ fn classic_buckets(ctx: &Ctx, v: Option<&StepVec>) -> Vec<(Labels, Vec<Bucket>)>
         let Some(upper) = parse_go_float(le_value) else {
             ctx.warn(format!(
                 "PromQL warning: bucket label \"le\" is missing or has a malformed value of {} for metric name {}",
-                go_quote(le_value),
-                go_quote(s.metric.get(METRIC_NAME))
+                quote(le_value),
+                quote(s.metric.get(METRIC_NAME))
             ));
             continue;
         };
@@ -659,56 +659,20 @@ fn natsort_less(a: &str, b: &str) -> bool {
 
 /// Civil date parts of a Unix time in seconds (UTC).
 fn date_part(name: &str, secs: i64) -> f64 {
-    let days = secs.div_euclid(86400);
-    let sod = secs.rem_euclid(86400);
-    let (y, m, d) = civil_from_days(days);
+    let t = crate::go::time::GoTime::from_unix(secs, 0);
+    let (y, m, d) = t.date();
+    let (hour, minute, _) = t.clock();
     match name {
-        "days_in_month" => days_in_month(y, m) as f64,
-        "day_of_month" => d as f64,
-        "day_of_week" => (days + 4).rem_euclid(7) as f64,
-        "day_of_year" => {
-            let cum = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-            let leap = if m > 2 && is_leap(y) { 1 } else { 0 };
-            (cum.get((m - 1) as usize).copied().unwrap_or(0) + d + leap) as f64
-        }
-        "hour" => (sod / 3600) as f64,
-        "minute" => ((sod % 3600) / 60) as f64,
-        "month" => m as f64,
+        "days_in_month" => f64::from(t.days_in_month()),
+        "day_of_month" => f64::from(d),
+        "day_of_week" => t.weekday() as f64,
+        "day_of_year" => f64::from(t.year_day()),
+        "hour" => f64::from(hour),
+        "minute" => f64::from(minute),
+        "month" => f64::from(m),
         "year" => y as f64,
         _ => f64::NAN,
     }
-}
-
-fn is_leap(y: i64) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 => {
-            if is_leap(y) {
-                29
-            } else {
-                28
-            }
-        }
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Howard Hinnant's `civil_from_days`.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z.rem_euclid(146097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 fn relabel_result(

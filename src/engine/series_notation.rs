@@ -224,6 +224,28 @@ impl P<'_> {
         }
     }
 
+    /// The parse error for an unexpected token in a value sequence, named as Prometheus's series lexer
+    /// tokenises it there: `+`/`-` are operators (`<op:->`), `x` and `_` their own tokens, characters
+    /// it has no token for a lexer error of their own.
+    fn unexpected_in_values(&self, at: usize) -> String {
+        match self.s.get(at) {
+            Some(b'+') => "unexpected <op:+> in series values".into(),
+            Some(b'-') => "unexpected <op:-> in series values".into(),
+            Some(b'x') => "unexpected \"x\" in series values".into(),
+            Some(b'_') => "unexpected \"_\" in series values".into(),
+            Some(&c)
+                if !(c.is_ascii_digit()
+                    || is_alpha(c)
+                    || is_space(c)
+                    || (c == b'.' && self.s.get(at + 1).is_some_and(u8::is_ascii_digit))
+                    || (c == b'{' && self.s.get(at + 1) == Some(&b'{'))) =>
+            {
+                format!("unexpected character in series sequence: {}", go_q_char(self.src, at))
+            }
+            _ => format!("unexpected {} in series values", self.word_at(at)),
+        }
+    }
+
     /// A quoted string: "..." or '...' with Go escapes, or `...` raw.
     fn string(&mut self) -> Result<String, SeriesError> {
         let start = self.pos;
@@ -270,8 +292,7 @@ impl P<'_> {
             let had_space = self.skip_spaces();
             let Some(c) = self.peek() else { return Ok(out) };
             if !had_space {
-                let w = self.word_at(self.pos);
-                return err(self.pos, format!("unexpected {w} in series values"));
+                return err(self.pos, self.unexpected_in_values(self.pos));
             }
             let start = self.pos;
             if c == b'_' {
@@ -305,8 +326,7 @@ impl P<'_> {
                             b = -b;
                         }
                         if self.peek() != Some(b'x') {
-                            let w = self.word_at(self.pos);
-                            return err(self.pos, format!("unexpected {w} in series values"));
+                            return err(self.pos, self.unexpected_in_values(self.pos));
                         }
                         self.pos += 1;
                         let n = self.uint()?;
@@ -326,8 +346,7 @@ impl P<'_> {
             if let Some(c) = self.peek()
                 && !is_space(c)
             {
-                let w = self.word_at(self.pos);
-                return err(self.pos, format!("unexpected {w} in series values"));
+                return err(self.pos, self.unexpected_in_values(self.pos));
             }
         }
     }
@@ -378,8 +397,7 @@ impl P<'_> {
             }
             Some(c) if c.is_ascii_digit() || c == b'.' => {}
             _ => {
-                let w = self.word_at(start);
-                return err(start, format!("unexpected {w} in series values"));
+                return err(start, self.unexpected_in_values(start));
             }
         }
         if !self.scan_number() {
@@ -468,8 +486,7 @@ impl P<'_> {
     fn uint(&mut self) -> Result<u64, SeriesError> {
         let start = self.pos;
         if !self.peek().is_some_and(|c| c.is_ascii_digit() || c == b'.') {
-            let w = self.word_at(start);
-            return err(start, format!("unexpected {w} in series values"));
+            return err(start, self.unexpected_in_values(start));
         }
         if !self.scan_number() {
             return err(start, format!("bad number syntax: {}", go_q(self.text(start, self.pos))));
@@ -503,13 +520,11 @@ impl P<'_> {
                 let sub = self.peek() == Some(b'-');
                 self.pos += 1;
                 if !(self.peek() == Some(b'{') && self.peek_at(1) == Some(b'{')) {
-                    let w = self.word_at(self.pos);
-                    return err(self.pos, format!("unexpected {w} in series values"));
+                    return err(self.pos, self.unexpected_in_values(self.pos));
                 }
                 let inc = self.histogram()?;
                 if self.peek() != Some(b'x') {
-                    let w = self.word_at(self.pos);
-                    return err(self.pos, format!("unexpected {w} in series values"));
+                    return err(self.pos, self.unexpected_in_values(self.pos));
                 }
                 self.pos += 1;
                 let n = self.uint()?;
@@ -653,7 +668,7 @@ fn combine_histograms(a: &HistogramLiteral, b: &HistogramLiteral, sub: bool) -> 
 
 /// Go's `%q` of a string.
 fn go_q(s: &str) -> String {
-    crate::engine::value::go_quote(s)
+    crate::go::strconv::quote(s)
 }
 
 /// Go's `%q` of the rune at byte `at`.
@@ -661,7 +676,7 @@ fn go_q_char(src: &str, at: usize) -> String {
     match src.get(at..).and_then(|s| s.chars().next()) {
         Some('\'') => "'\\''".into(),
         Some(c) => {
-            let q = crate::engine::value::go_quote(&c.to_string());
+            let q = crate::go::strconv::quote(&c.to_string());
             format!("'{}'", q.get(1..q.len() - 1).unwrap_or(""))
         }
         None => "EOF".into(),
@@ -896,6 +911,9 @@ mod tests {
         assert_eq!(e("m 1m").message, r#"bad number syntax: "1""#);
         assert_eq!(e("x{a=b} 1").message, r#"unexpected identifier "b" in label set, expected string"#);
         assert!(e("m 1 2x").message.contains("end of input"));
+        // promtool 3.5.3's texts (probe P19): a character the series lexer has no token for, an operator
+        assert_eq!(e("m 1 2 # three").message, "unexpected character in series sequence: '#'");
+        assert_eq!(e("m 1x-2").message, "unexpected <op:-> in series values");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::go::strconv::quote;
+
 /// `__name__`.
 pub const METRIC_NAME: &str = "__name__";
 /// The 3.5 metadata labels dropped together with `__name__` (`schema.IsMetadataLabel`).
@@ -134,13 +136,13 @@ impl fmt::Display for Labels {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            if is_legacy_metric_name(&l.name) {
+            if is_legacy_label_name(&l.name) {
                 f.write_str(&l.name)?;
             } else {
-                f.write_str(&go_quote(&l.name))?;
+                f.write_str(&quote(&l.name))?;
             }
             f.write_str("=")?;
-            f.write_str(&go_quote(&l.value))?;
+            f.write_str(&quote(&l.value))?;
         }
         f.write_str("}")
     }
@@ -152,6 +154,14 @@ impl fmt::Debug for Labels {
     }
 }
 
+/// Whether a label name prints unquoted (`model.LabelName.IsValidLegacy`: `^[a-zA-Z_][a-zA-Z0-9_]*$`,
+/// no colon, unlike metric names).
+pub fn is_legacy_label_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// Whether `s` matches `^[a-zA-Z_:][a-zA-Z0-9_:]*$`.
 pub fn is_legacy_metric_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -160,48 +170,6 @@ pub fn is_legacy_metric_name(s: &str) -> bool {
         _ => return false,
     }
     chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-}
-
-/// Go's `strconv.Quote`: double quotes, `\a\b\f\n\r\t\v\\\"` escapes, `\xNN`/`\uNNNN` for the rest that is not
-/// printable.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if is_go_printable(c) => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `unicode.IsPrint` good for label values: letters, marks, numbers, punctuation,
-/// symbols and the ASCII space are printable; other spaces, controls, format characters and unassigned
-/// code points are not.
-fn is_go_printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let u = c as u32;
-    // Format characters (Cf) and private use that Go escapes.
-    !matches!(u, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x200b..=0x200f | 0x202a..=0x202e
-        | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff | 0xfffe | 0xffff)
 }
 
 /// Mutable label set under construction (Prometheus's `labels.Builder`).
@@ -429,6 +397,13 @@ pub type FastSet<K> = std::collections::HashSet<K, FastBuild>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_print_as_go_labels_string() {
+        let l = Labels::from_pairs([("a:b", "x"), ("job", "q\"\u{7f}"), ("é", "ü")]);
+        // label names with a colon or outside ASCII are quoted (IsValidLegacy), values always
+        assert_eq!(l.to_string(), r#"{"a:b"="x", job="q\"\x7f", "é"="ü"}"#);
+    }
 
     #[test]
     fn go_g_layout() {

@@ -85,6 +85,17 @@ impl GoTime {
         yd
     }
 
+    /// The number of days in this time's month.
+    pub fn days_in_month(&self) -> u32 {
+        let (y, m, _) = self.date();
+        match m {
+            2 if is_leap(y) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
+
     pub fn unix_nano(&self) -> i64 {
         self.secs.wrapping_mul(1_000_000_000).wrapping_add(i64::from(self.nanos))
     }

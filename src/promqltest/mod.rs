@@ -135,21 +135,6 @@ fn load(storage: &mut Storage, l: &parse::Load) -> Result<(), String> {
     Ok(())
 }
 
-/// Functions whose result varies with the evaluation time (no `@` re-runs for them).
-const AT_UNSAFE: [&str; 11] = [
-    "days_in_month",
-    "day_of_month",
-    "day_of_week",
-    "day_of_year",
-    "hour",
-    "minute",
-    "month",
-    "year",
-    "predict_linear",
-    "time",
-    "timestamp",
-];
-
 /// Pins `@ ts` on selectors and subqueries without one; returns whether an unsafe function was seen.
 /// Like upstream, nothing inside a subquery is touched (the subquery itself gets the `@`).
 fn pin_at(e: &mut ast::Expr, ts: i64) -> bool {
@@ -185,7 +170,7 @@ fn pin_at(e: &mut ast::Expr, ts: i64) -> bool {
             p || x
         }
         ast::Expr::Call(c) => {
-            let mut unsafe_fn = AT_UNSAFE.contains(&c.func.name);
+            let mut unsafe_fn = crate::engine::plan::AT_MODIFIER_UNSAFE_FUNCTIONS.contains(&c.func.name);
             for a in &mut c.args {
                 unsafe_fn |= pin_at(a, ts);
             }

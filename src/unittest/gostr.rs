@@ -1,41 +1,10 @@
 //! The Go string forms promtool's messages are made of: `model.Duration` (`1m30s`, `1d`),
 //! `time.Duration` (`1m0s`), `labels.Labels.String()` and `promql.Matrix.String()`.
 
-use crate::gofmt;
+use crate::go::strconv as gofmt;
 
-/// `model.Duration.String()` for milliseconds: `0s`, `1m30s500ms`, `1d`, `2w` (years and weeks only
-/// when exact).
-pub fn model_duration(ms: i64) -> String {
-    if ms == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    let mut ms = ms;
-    if ms < 0 {
-        out.push('-');
-        ms = -ms;
-    }
-    let units: [(&str, i64, bool); 7] = [
-        ("y", 365 * 86_400_000, true),
-        ("w", 7 * 86_400_000, true),
-        ("d", 86_400_000, false),
-        ("h", 3_600_000, false),
-        ("m", 60_000, false),
-        ("s", 1000, false),
-        ("ms", 1, false),
-    ];
-    for (unit, mult, exact) in units {
-        if exact && ms % mult != 0 {
-            continue;
-        }
-        let v = ms / mult;
-        if v > 0 {
-            out.push_str(&format!("{v}{unit}"));
-            ms -= v * mult;
-        }
-    }
-    out
-}
+/// `model.Duration.String()` for milliseconds.
+pub use crate::go::time::format_duration_ms as model_duration;
 
 /// Go's `time.Duration.String()` for milliseconds: `0s`, `1m0s`, `1h30m0s`, `1.5s`, `500ms`.
 pub fn go_duration(ms: i64) -> String {
@@ -82,13 +51,6 @@ pub fn go_duration_ns(ns: u128) -> String {
     s
 }
 
-/// Whether a label name prints unquoted (`model.LabelName.IsValidLegacy`: `[a-zA-Z_][a-zA-Z0-9_]*`).
-fn is_legacy_label_name(s: &str) -> bool {
-    let mut c = s.chars();
-    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
-        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
-}
-
 /// `labels.Labels.String()` of sorted pairs: `{a="b", "c.d"="e"}`.
 pub fn labels_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::from("{");
@@ -96,7 +58,7 @@ pub fn labels_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) ->
         if i > 0 {
             out.push_str(", ");
         }
-        if is_legacy_label_name(n) {
+        if crate::engine::value::is_legacy_label_name(n) {
             out.push_str(n);
         } else {
             out.push_str(&gofmt::quote(n));

@@ -82,7 +82,7 @@ impl Ctx {
 
     fn write_value(&mut self, buf: &mut String, v: &J, full: bool) {
         match v {
-            J::Str(s) => buf.push_str(&crate::gofmt::quote(s)),
+            J::Str(s) => buf.push_str(&crate::go::strconv::quote(s)),
             J::Arr(items) => {
                 if !full {
                     buf.push_str("[]");
@@ -117,7 +117,7 @@ impl Ctx {
                     self.newline(buf, "{");
                 }
                 for (i, (k, v)) in m.iter().enumerate() {
-                    buf.push_str(&crate::gofmt::quote(k));
+                    buf.push_str(&crate::go::strconv::quote(k));
                     buf.push_str(": ");
                     self.write_value(buf, v, true);
                     if i + 1 != m.len() {
@@ -196,7 +196,7 @@ impl Ctx {
         for (i, ((a, b, key), d)) in items.iter().zip(diffs).enumerate() {
             let write_key = |buf: &mut String| {
                 if keyed {
-                    buf.push_str(&crate::gofmt::quote(key));
+                    buf.push_str(&crate::go::strconv::quote(key));
                     buf.push_str(": ");
                 }
             };

@@ -70,18 +70,26 @@ pub fn failure_title(path: &str, group: &str, f: &Failure) -> String {
             format!("alert {alertname} at {}", super::gostr::model_duration(*eval_time))
         }
         Detail::Samples { expr, eval_time, .. } | Detail::QueryError { expr, eval_time, .. } => {
-            format!("expr {} at {}", crate::gofmt::quote(expr), super::gostr::model_duration(*eval_time))
+            format!("expr {} at {}", crate::go::strconv::quote(expr), super::gostr::model_duration(*eval_time))
         }
         Detail::RuleError { rule_name, time, .. } => {
             format!("rule {rule_name} failed at {}", super::gostr::model_duration(*time))
         }
         Detail::Setup { .. } => "test group could not run".to_string(),
+        Detail::Scenario { column, assertion, .. } => {
+            let what = if assertion.is_empty() {
+                "scenario could not run".to_string()
+            } else {
+                format!("scenario assertion {}", crate::go::strconv::quote(assertion))
+            };
+            return format!("{path}:{}:{column}: {what} (test group {group})", f.line);
+        }
     };
     format!("{path}:{}: {what} (test group {group})", f.line)
 }
 
 fn annotations_block(a: &AlertItem, indent: &str) -> String {
-    a.annotations.iter().map(|(k, v)| format!("{indent}{k}: {}\n", crate::gofmt::quote(v))).collect()
+    a.annotations.iter().map(|(k, v)| format!("{indent}{k}: {}\n", crate::go::strconv::quote(v))).collect()
 }
 
 /// The readable body of a failure (without the title), coloured when `color`.
@@ -112,15 +120,18 @@ pub fn failure_body(f: &Failure, color: bool) -> String {
                         let ev = e.annotations.iter().find(|(n, _)| n == k).map(|(_, v)| v);
                         let gv = g.annotations.iter().find(|(n, _)| n == k).map(|(_, v)| v);
                         if ev == gv {
-                            block.push_str(&format!("        {k}: {}\n", crate::gofmt::quote(ev.map_or("", |v| v))));
+                            block.push_str(&format!(
+                                "        {k}: {}\n",
+                                crate::go::strconv::quote(ev.map_or("", |v| v))
+                            ));
                             continue;
                         }
                         if let Some(v) = ev {
-                            block.push_str(&p.red(&format!("      - {k}: {}", crate::gofmt::quote(v))));
+                            block.push_str(&p.red(&format!("      - {k}: {}", crate::go::strconv::quote(v))));
                             block.push('\n');
                         }
                         if let Some(v) = gv {
-                            block.push_str(&p.green(&format!("      + {k}: {}", crate::gofmt::quote(v))));
+                            block.push_str(&p.green(&format!("      + {k}: {}", crate::go::strconv::quote(v))));
                             block.push('\n');
                         }
                     }
@@ -202,7 +213,7 @@ pub fn failure_body(f: &Failure, color: bool) -> String {
         Detail::RuleError { rule, message, .. } => {
             s.push_str(&format!("  rule at {rule}: {message}\n  (a rule evaluation error ends the test group)\n"))
         }
-        Detail::Setup { message } => {
+        Detail::Setup { message } | Detail::Scenario { message, .. } => {
             for l in message.lines() {
                 s.push_str(&format!("  {l}\n"));
             }
@@ -388,6 +399,9 @@ fn json_failure(path: &str, f: &Failure) -> serde_json::Value {
             "kind": "rule_error", "rule": rule, "rule_name": rule_name, "time": super::gostr::model_duration(*time), "error": message,
         }),
         Detail::Setup { message } => serde_json::json!({ "kind": "setup", "error": message }),
+        Detail::Scenario { column, assertion, message } => serde_json::json!({
+            "kind": "scenario", "column": column, "assertion": assertion, "error": message,
+        }),
     };
     if let (Some(o), serde_json::Value::Object(e)) = (o.as_object_mut(), extra) {
         o.extend(e);

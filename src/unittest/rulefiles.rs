@@ -204,8 +204,12 @@ fn validate_rule(
     opts: LoadOptions,
     errors: &mut Vec<String>,
 ) {
-    let prefix =
-        format!("group {}, rule {}, {}", crate::gofmt::quote(&g.name.value), i + 1, crate::gofmt::quote(&r.name.value));
+    let prefix = format!(
+        "group {}, rule {}, {}",
+        crate::go::strconv::quote(&g.name.value),
+        i + 1,
+        crate::go::strconv::quote(&r.name.value)
+    );
     let in_rule = |s: FileSpan| {
         let f = rf.to_file(r.span);
         s.start >= f.start && s.end <= f.end
@@ -294,7 +298,11 @@ fn validate_rule(
         for (what, list) in [("label", &r.labels), ("annotation", &r.annotations)] {
             for l in list {
                 if let Err(e) = crate::template::validate_template(&r.name.value, &l.value.value) {
-                    errors.push(format!("{prefix}: {what} {}: {}", crate::gofmt::quote(&l.name.value), e.message));
+                    errors.push(format!(
+                        "{prefix}: {what} {}: {}",
+                        crate::go::strconv::quote(&l.name.value),
+                        e.message
+                    ));
                 }
             }
         }

@@ -102,6 +102,13 @@ pub enum Detail {
     Setup {
         message: String,
     },
+    /// A scenario test's assertion that does not hold, or a scenario that cannot run; `column` is
+    /// the test file column (`Failure::line` the line), `assertion` its text (empty for the scenario).
+    Scenario {
+        column: usize,
+        assertion: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -333,10 +340,99 @@ struct RuleState {
     alerts: AlertRuleState,
 }
 
+/// What rule evaluation needs besides the rules and the data: the engine, the parser's feature
+/// flags, what templates see, and the test file line rule errors are reported at.
+pub struct EvalEnv<'a> {
+    pub engine: &'a Engine,
+    pub parse: ParseOptions,
+    pub external_labels: &'a [(String, String)],
+    pub external_url: &'a str,
+    pub line: usize,
+}
+
+/// Why a step did not complete.
+#[derive(Debug)]
+pub enum StepError {
+    /// Input could not be appended (the step's rules were not evaluated).
+    Load(String),
+    /// Rule evaluation errors (promtool ends the test group at the first step with any).
+    Rules(Vec<Failure>),
+}
+
+/// The evaluation loop's state: storage, lazily loaded input, and per-rule alert state. Test groups
+/// and scenarios (`crate::scenario`) both step through time with it, so both see the same
+/// evaluation order, staleness handling and alert state machine.
+pub struct RuleEval<'a> {
+    env: EvalEnv<'a>,
+    groups: &'a [LoadedGroup],
+    storage: Storage,
+    states: Vec<Vec<RuleState>>,
+    input: Input,
+}
+
+impl<'a> RuleEval<'a> {
+    /// A loop over `groups` fed with float samples (stale markers included), each series sorted by time.
+    pub fn new(env: EvalEnv<'a>, groups: &'a [LoadedGroup], series: Vec<(Labels, Vec<(i64, f64)>)>) -> Self {
+        let series: Vec<(Labels, Vec<(i64, SequenceValue)>)> = series
+            .into_iter()
+            .map(|(l, s)| (l, s.into_iter().map(|(t, v)| (t, SequenceValue::Float(v))).collect()))
+            .collect();
+        let cursor = vec![0; series.len()];
+        Self::with_input(env, groups, Input { series, cursor, histograms: Histograms::default() })
+    }
+
+    fn with_input(env: EvalEnv<'a>, groups: &'a [LoadedGroup], input: Input) -> Self {
+        let states = groups.iter().map(|g| g.rules.iter().map(|_| RuleState::default()).collect()).collect();
+        RuleEval { env, groups, storage: Storage::new(), states, input }
+    }
+
+    /// Loads input up to `ts` and evaluates every group at `ts`.
+    pub fn step(&mut self, ts: i64) -> Result<(), StepError> {
+        self.input.load_until(&mut self.storage, ts).map_err(StepError::Load)?;
+        let mut errors = Vec::new();
+        for (g, st) in self.groups.iter().zip(self.states.iter_mut()) {
+            eval_group(&self.env, g, st, &mut self.storage, ts, &mut errors);
+        }
+        if errors.is_empty() { Ok(()) } else { Err(StepError::Rules(errors)) }
+    }
+
+    /// The alert state of every alerting rule named `name` (a name can be used by several rules).
+    pub fn alerts(&self, name: &str) -> Vec<&AlertRuleState> {
+        let mut out = Vec::new();
+        for (g, st) in self.groups.iter().zip(&self.states) {
+            for (r, s) in g.rules.iter().zip(st) {
+                if r.kind == RuleKind::Alert && r.name == name {
+                    out.push(&s.alerts);
+                }
+            }
+        }
+        out
+    }
+
+    /// Everything stored so far: input up to the last step and every rule's output.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Marks alerting rules firing now as fired, for coverage.
+    pub fn record_fired(&self, cov: &mut CoverageData) {
+        for (g, st) in self.groups.iter().zip(&self.states) {
+            for (r, s) in g.rules.iter().zip(st) {
+                if r.kind == RuleKind::Alert
+                    && s.alerts.any_firing()
+                    && let Some(u) = cov.rules.get_mut(&r.id)
+                {
+                    u.fired = true;
+                }
+            }
+        }
+    }
+}
+
 fn run_group(ctx: &FileCtx<'_>, tg: &TestGroup, cov: &mut CoverageData, debug: &mut String) -> Vec<Failure> {
     let interval = if tg.interval == 0 { ctx.file.evaluation_interval.max(0) } else { tg.interval };
     let interval = if interval == 0 { 60_000 } else { interval };
-    let mut input = match parse_input(tg, interval) {
+    let input = match parse_input(tg, interval) {
         Ok(i) => i,
         Err((e, line)) => return vec![setup_failure(e, line)],
     };
@@ -371,41 +467,32 @@ fn run_group(ctx: &FileCtx<'_>, tg: &TestGroup, cov: &mut CoverageData, debug: &
     alert_times.dedup();
     let max_eval = tg.max_eval_time();
     let step = ctx.eval_interval;
-    let mut storage = Storage::new();
-    let mut states: Vec<Vec<RuleState>> =
-        groups.iter().map(|g| g.rules.iter().map(|_| RuleState::default()).collect()).collect();
+    let env = EvalEnv {
+        engine: ctx.engine,
+        parse: ctx.opts.parse_options(),
+        external_labels: &tg.external_labels,
+        external_url: &tg.external_url,
+        line: tg.line,
+    };
+    let mut ev = RuleEval::with_input(env, groups, input);
     let mut failures = Vec::new();
     let mut curr = 0;
     let mut ts = 0i64;
     while ts <= max_eval {
-        match input.load_until(&mut storage, ts) {
-            Err(e) => failures.push(setup_failure(e, tg.line)),
-            Ok(()) => {
-                let mut eval_errors = Vec::new();
-                for (g, st) in groups.iter().zip(states.iter_mut()) {
-                    eval_group(ctx, tg, g, st, &mut storage, ts, &mut eval_errors);
-                }
-                for (g, st) in groups.iter().zip(states.iter()) {
-                    for (r, s) in g.rules.iter().zip(st) {
-                        if r.kind == RuleKind::Alert
-                            && s.alerts.any_firing()
-                            && let Some(u) = cov.rules.get_mut(&r.id)
-                        {
-                            u.fired = true;
-                        }
-                    }
-                }
-                if !eval_errors.is_empty() {
-                    failures.extend(eval_errors);
-                    return failures;
-                }
+        match ev.step(ts) {
+            Err(StepError::Load(e)) => failures.push(setup_failure(e, tg.line)),
+            Err(StepError::Rules(errors)) => {
+                ev.record_fired(cov);
+                failures.extend(errors);
+                return failures;
             }
+            Ok(()) => ev.record_fired(cov),
         }
         while let Some(&t) = alert_times.get(curr) {
             if !(ts <= t && t < ts + step) {
                 break;
             }
-            check_alerts(tg, groups, &states, t, ctx.opts.diff, step, &mut failures);
+            check_alerts(tg, groups, &ev.states, t, ctx.opts.diff, step, &mut failures);
             curr += 1;
         }
         ts = match ts.checked_add(step) {
@@ -413,13 +500,14 @@ fn run_group(ctx: &FileCtx<'_>, tg: &TestGroup, cov: &mut CoverageData, debug: &
             None => break,
         };
     }
+    let (storage, input) = (&ev.storage, &ev.input);
     for t in &tg.promql_expr_test {
-        if let Some(f) = check_expr(ctx, t, &storage, &input.histograms) {
+        if let Some(f) = check_expr(ctx, t, storage, &input.histograms) {
             failures.push(f);
         }
     }
     if ctx.opts.debug {
-        debug_dump(ctx, max_eval, &storage, debug);
+        debug_dump(ctx, max_eval, storage, debug);
     }
     failures
 }
@@ -506,8 +594,7 @@ fn expand(name: &str, text: &str, data: &AlertTemplateData, host: &mut Host<'_>)
 
 /// One rule's evaluation result before it is written: samples stamped at the evaluation time.
 fn eval_rule(
-    ctx: &FileCtx<'_>,
-    tg: &TestGroup,
+    env: &EvalEnv<'_>,
     g: &LoadedGroup,
     r: &LoadedRule,
     st: &mut RuleState,
@@ -515,7 +602,7 @@ fn eval_rule(
     ts: i64,
 ) -> Result<Vec<(Labels, f64)>, String> {
     let t = ts - g.query_offset_ms;
-    let vector = query_vector(ctx.engine, storage, &r.expr, t)?;
+    let vector = query_vector(env.engine, storage, &r.expr, t)?;
     match r.kind {
         RuleKind::Record => {
             let mut out = Vec::with_capacity(vector.len());
@@ -538,13 +625,13 @@ fn eval_rule(
             Ok(out)
         }
         RuleKind::Alert => {
-            let mut host = Host { engine: ctx.engine, storage, ts, parse: ctx.opts.parse_options() };
+            let mut host = Host { engine: env.engine, storage, ts, parse: env.parse };
             let mut candidates = Vec::with_capacity(vector.len());
             for (metric, f) in vector {
                 let mut data = AlertTemplateData::new(SampleValue::Float(f));
                 data.labels = metric.iter().map(|l| (l.name.to_string(), l.value.to_string())).collect();
-                data.external_labels = tg.external_labels.iter().cloned().collect();
-                data.external_url = tg.external_url.clone();
+                data.external_labels = env.external_labels.iter().cloned().collect();
+                data.external_url = env.external_url.to_string();
                 let mut b = LabelsBuilder::new(&metric);
                 b.del(METRIC_NAME);
                 for (n, v) in &r.labels {
@@ -568,8 +655,7 @@ fn eval_rule(
 }
 
 fn eval_group(
-    ctx: &FileCtx<'_>,
-    tg: &TestGroup,
+    env: &EvalEnv<'_>,
     g: &LoadedGroup,
     states: &mut [RuleState],
     storage: &mut Storage,
@@ -579,7 +665,7 @@ fn eval_group(
     let t = ts - g.query_offset_ms;
     for (r, st) in g.rules.iter().zip(states.iter_mut()) {
         let mut last_error = None;
-        match eval_rule(ctx, tg, g, r, st, storage, ts) {
+        match eval_rule(env, g, r, st, storage, ts) {
             Err(e) => last_error = Some(e),
             Ok(samples) => {
                 let mut returned = HashSet::with_capacity(samples.len());
@@ -602,7 +688,7 @@ fn eval_group(
             let text = format!("    rule: {}, time: {}, err: {e}", r.name, go_duration(ts));
             errors.push(Failure {
                 text,
-                line: tg.line,
+                line: env.line,
                 detail: Detail::RuleError {
                     rule: format!("{}:{}", r.id.file, r.line),
                     rule_name: r.name.clone(),
@@ -867,7 +953,7 @@ fn samples_string(list: &[SampleItem]) -> String {
 }
 
 fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histograms) -> Option<Failure> {
-    let q = crate::gofmt::quote(&t.expr);
+    let q = crate::go::strconv::quote(&t.expr);
     let when = model_duration(t.eval_time);
     let query_error = |message: String| {
         let text = format!("    expr: {q}, time: {when}, err: {message}");
@@ -911,7 +997,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
     for s in &t.exp_samples {
         let labels = match parse_metric(&s.labels) {
             Ok(l) => l,
-            Err(e) => return query_error(format!("labels {}: {e}", crate::gofmt::quote(&s.labels))),
+            Err(e) => return query_error(format!("labels {}: {e}", crate::go::strconv::quote(&s.labels))),
         };
         let histogram = if s.histogram.is_empty() {
             String::new()
@@ -920,7 +1006,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
                 Err(e) => {
                     return query_error(format!(
                         "labels {}: 1:{}: parse error: {}",
-                        crate::gofmt::quote(&s.labels),
+                        crate::go::strconv::quote(&s.labels),
                         e.offset + 1,
                         e.message
                     ));
@@ -928,7 +1014,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
                 Ok(d) if d.values.len() != 1 => {
                     return query_error(format!(
                         "labels {}: expected 1 value, got {}",
-                        crate::gofmt::quote(&s.labels),
+                        crate::go::strconv::quote(&s.labels),
                         d.values.len()
                     ));
                 }
@@ -937,7 +1023,7 @@ fn check_expr(ctx: &FileCtx<'_>, t: &ExprTest, storage: &Storage, hist: &Histogr
                     _ => {
                         return query_error(format!(
                             "labels {}: expected histogram, got {}",
-                            crate::gofmt::quote(&s.labels),
+                            crate::go::strconv::quote(&s.labels),
                             s.histogram.trim()
                         ));
                     }
@@ -978,12 +1064,14 @@ fn debug_dump(ctx: &FileCtx<'_>, max_eval: i64, storage: &Storage, out: &mut Str
     let parsed = match promql::parse(&expr, ctx.opts.parse_options()) {
         Ok(e) => e,
         Err(e) => {
-            out.push_str(&format!("DEBUG: Failed querying, expr: {}, err: {e}\n", crate::gofmt::quote(&expr)));
+            out.push_str(&format!("DEBUG: Failed querying, expr: {}, err: {e}\n", crate::go::strconv::quote(&expr)));
             return;
         }
     };
     match ctx.engine.instant(storage, &parsed, d) {
-        Err(e) => out.push_str(&format!("DEBUG: Failed query exec, expr: {}, err: {e}\n", crate::gofmt::quote(&expr))),
+        Err(e) => {
+            out.push_str(&format!("DEBUG: Failed query exec, expr: {}, err: {e}\n", crate::go::strconv::quote(&expr)))
+        }
         Ok(Value::Matrix(m)) => {
             out.push_str(&format!("DEBUG: Dump of all data (input_series and rules) at {}:\n", go_duration(d)));
             let text: Vec<String> = m
@@ -992,7 +1080,7 @@ fn debug_dump(ctx: &FileCtx<'_>, max_eval: i64, storage: &Storage, out: &mut Str
                     let pts: Vec<String> = s
                         .floats
                         .iter()
-                        .map(|p| format!("{} @[{}]", crate::gofmt::format_float(p.f, b'f', -1), p.t))
+                        .map(|p| format!("{} @[{}]", crate::go::strconv::format_float(p.f, b'f', -1), p.t))
                         .collect();
                     format!("{} =>\n{}", engine_labels_string(&s.metric), pts.join("\n"))
                 })

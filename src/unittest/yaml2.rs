@@ -178,7 +178,7 @@ pub fn resolve(value: &str, style: ScalarStyle, tag: Option<&str>) -> Resolved {
     }
     match value.as_bytes().first() {
         Some(b'.') => {
-            if let Ok(f) = crate::gofmt::parse_float(value) {
+            if let Ok(f) = crate::go::strconv::parse_float(value) {
                 return Resolved::Float(f);
             }
         }
@@ -191,7 +191,7 @@ pub fn resolve(value: &str, style: ScalarStyle, tag: Option<&str>) -> Resolved {
                 return Resolved::Int(i);
             }
             if is_yaml_style_float(&plain)
-                && let Ok(f) = crate::gofmt::parse_float(&plain)
+                && let Ok(f) = crate::go::strconv::parse_float(&plain)
             {
                 return Resolved::Float(f);
             }
@@ -515,7 +515,7 @@ impl Decoder {
                 if !e.merged {
                     self.errors.push((
                         e.key.line,
-                        format!("line {}: key {} already set in map", e.key.line, crate::gofmt::quote(&k)),
+                        format!("line {}: key {} already set in map", e.key.line, crate::go::strconv::quote(&k)),
                     ));
                     continue;
                 }

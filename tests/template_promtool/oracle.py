@@ -19,7 +19,7 @@ Set PROMTOOL to use another binary.
 """
 import json, os, re, subprocess, sys, tempfile
 
-PROMTOOL = os.environ.get("PROMTOOL", "/work/ref/prom/bin/promtool")
+PROMTOOL = os.environ.get("PROMTOOL", "promtool")
 
 def yq(s):
     return json.dumps(s, ensure_ascii=False)
