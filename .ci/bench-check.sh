@@ -3,6 +3,8 @@
 # `promtool check rules` on the same file.
 #
 #   .ci/bench-check.sh [PROMTOOL] [RUNS]      (or PROMTOOL=/path/to/promtool; RUNS defaults to 5)
+#   WORKLOAD=rules.yml .ci/bench-check.sh     (another rule file instead of the generated one, e.g. the
+#                                             shared rules10k.yml of ../shared/bench/gen_workloads.py)
 #
 # Builds mlmon-lint in release mode, generates the workload into a temporary directory, runs each
 # tool RUNS times (interleaved, so load from other processes hits both alike), and prints the median
@@ -50,11 +52,15 @@ for g in range(100):
 open(sys.argv[1], "w").write("\n".join(out) + "\n")
 PY
 
+if [[ -n ${WORKLOAD:-} ]]; then
+  cp "$WORKLOAD" "$work/rules10k.yaml"
+fi
+
 cd "$repo"
 cargo build --release -q
 bin="$repo/target/release/mlmon-lint"
 : > "$work/empty.yaml"
-echo "workload: $(wc -c < "$work/rules10k.yaml") bytes, 10000 rules; $runs runs each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "workload: ${WORKLOAD:-generated}, $(wc -c < "$work/rules10k.yaml") bytes; $runs runs each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 measure() { # label, command...
   local label="$1"; shift

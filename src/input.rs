@@ -92,7 +92,8 @@ pub fn decode(display: String, bytes: Vec<u8>) -> Result<SourceFile, InputError>
             message: format!("file is {} bytes, over the {} MiB limit", bytes.len(), MAX_FILE_SIZE / 1024 / 1024),
         });
     }
-    if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+    // `contains` on bytes is memchr; the position is only needed for the error
+    if let Some(nul) = bytes.contains(&0).then(|| bytes.iter().position(|b| *b == 0)).flatten() {
         let (line, column) = line_col_of(&bytes[..nul]);
         return Err(InputError {
             path: display,

@@ -45,6 +45,9 @@ pub struct LintOutput {
     pub rule_lines: Vec<Vec<(u32, u32)>>,
     /// Wall-clock time per phase, for `--verbose` and the benchmark.
     pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// The run's syntax trees, rule models and knowledge: kept so that the CLI, which exits right
+    /// after rendering, can skip freeing them node by node (`mem::forget` in `cmd::check`).
+    pub retained: Option<Box<dyn std::any::Any + Send + Sync>>,
     /// What each dashboard held and how much of it parsed, in file order.
     pub dashboards: Vec<crate::dashboard::Stats>,
 }
@@ -99,8 +102,9 @@ pub fn lint_with_schemas(
     let loader_findings: Vec<Vec<Diagnostic>> = per_file.iter_mut().map(|x| std::mem::take(&mut x.findings)).collect();
 
     // parse each distinct (expression, options) once
-    let mut index: HashMap<(&str, bool), usize> = HashMap::new();
-    let mut keys: Vec<(&str, bool)> = Vec::new();
+    let n_rules: usize = per_file.iter().flat_map(|x| &x.rule_files).map(|rf| rf.rules().count()).sum();
+    let mut index: HashMap<(&str, bool), usize> = HashMap::with_capacity(n_rules);
+    let mut keys: Vec<(&str, bool)> = Vec::with_capacity(n_rules);
     for (id, x) in per_file.iter().enumerate() {
         let exp = settings_of(configs[id]).experimental_features;
         for rf in &x.rule_files {
@@ -281,13 +285,15 @@ pub fn lint_with_schemas(
     }
 
     out.rule_files = per_file.iter().map(|x| x.rule_files.len()).sum();
-    out.rules = per_file.iter().flat_map(|x| &x.rule_files).map(|rf| rf.rules().count()).sum();
+    out.rules = n_rules;
     sort(&mut kept, &sources);
     out.diagnostics = kept;
     out.errors.sort_by(|a, b| a.path.cmp(&b.path).then(a.position.cmp(&b.position)));
     out.sources = sources;
     lap("suppressions and sorting");
     out.timings = timings;
+    drop(index);
+    out.retained = Some(Box::new((parsed, knowledge, per_file)));
     out
 }
 

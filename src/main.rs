@@ -3,6 +3,12 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+/// A linter allocates many small, short-lived strings and nodes from several threads; glibc's
+/// allocator spent a fifth of a 10,000-rule check (BENCHMARKS.md, section check). The library
+/// leaves the choice to whoever links it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();

@@ -253,7 +253,11 @@ impl<'a> RuleSite<'a> {
 
     /// The file span of bytes `start..end` of a scalar's decoded value (a part of a name).
     pub fn text_part(&self, t: &Text, start: usize, end: usize) -> FileSpan {
-        self.file.embedded(self.source, t).map_span(Span::new(start as u32, end as u32))
+        let part = Span::new(start as u32, end as u32);
+        match &self.file.layer {
+            None => EmbeddedText::map_yaml_scalar_part(&self.source.text, t.span, t.style, &t.value, part),
+            Some(_) => self.file.embedded(self.source, t).map_span(part),
+        }
     }
 
     /// The file span of any span of the rule file's text.

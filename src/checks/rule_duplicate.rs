@@ -7,19 +7,19 @@ use crate::rules::{RuleFile, RuleKind};
 use crate::source::SourceFile;
 
 /// A rule's identity: kind, name and its final labels (group labels overridden by rule labels).
-type Key = (RuleKind, String, Vec<(String, String)>);
+type Key<'a> = (RuleKind, &'a str, Vec<(&'a str, &'a str)>);
 
-fn identity(rf: &RuleFile, gi: usize, ri: usize) -> Option<Key> {
+fn identity(rf: &RuleFile, gi: usize, ri: usize) -> Option<Key<'_>> {
     let g = rf.groups.get(gi)?;
     let r = g.rules.get(ri)?;
-    let mut labels: Vec<(String, String)> =
-        g.labels.iter().map(|l| (l.name.value.clone(), l.value.value.clone())).collect();
+    let mut labels: Vec<(&str, &str)> =
+        g.labels.iter().map(|l| (l.name.value.as_str(), l.value.value.as_str())).collect();
     for l in &r.labels {
         labels.retain(|(k, _)| *k != l.name.value);
-        labels.push((l.name.value.clone(), l.value.value.clone()));
+        labels.push((&l.name.value, &l.value.value));
     }
     labels.sort();
-    Some((r.kind, r.name.value.clone(), labels))
+    Some((r.kind, &r.name.value, labels))
 }
 
 declare_check! {
@@ -73,7 +73,8 @@ impl Check for DuplicateRule {
     }
 
     fn project(&self, cx: &mut Ctx, site: &ProjectSite<'_>) {
-        let mut first: HashMap<Key, (&SourceFile, &RuleFile, usize, usize)> = HashMap::new();
+        let rules = site.files.iter().map(|(_, rf)| rf.rules().count()).sum();
+        let mut first: HashMap<Key, (&SourceFile, &RuleFile, usize, usize)> = HashMap::with_capacity(rules);
         for (source, rf) in site.files {
             for (gi, g) in rf.groups.iter().enumerate() {
                 for (ri, r) in g.rules.iter().enumerate() {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::{Check, CheckMeta, Ctx, RuleSite, declare_check};
-use crate::analysis::{Labels, metric_names, output_labels};
+use crate::analysis::{Labels, output_labels};
 use crate::promql::{BinaryOp, Expr, Span};
 use crate::rules::{RuleKind, duration};
 
@@ -20,22 +20,28 @@ pub(crate) fn level_fits(level: &str, kept: &BTreeSet<String>) -> bool {
     if kept.is_empty() {
         return WHOLE.contains(&level);
     }
-    let words: Vec<&str> = level.split('_').collect();
-    (0..words.len()).any(|i| (i + 1..=words.len()).any(|j| kept.contains(&words[i..j].join("_"))))
+    // a run of `_`-separated words joined by `_` is the level's own text between two boundaries
+    let starts = std::iter::once(0).chain(level.match_indices('_').map(|(i, _)| i + 1));
+    let ends = || level.match_indices('_').map(|(i, _)| i).chain(std::iter::once(level.len()));
+    starts
+        .into_iter()
+        .any(|a| ends().filter(|b| *b >= a).any(|b| level.get(a..b).is_some_and(|run| kept.contains(run))))
 }
 
 /// The metric a name is about: the middle of a recorded name, without exporter suffixes.
-fn base_metric(name: &str) -> String {
-    let parts: Vec<&str> = name.split(':').collect();
-    let mid = if parts.len() >= 3 { parts[1..parts.len() - 1].join(":") } else { name.to_string() };
-    let mut m = mid.as_str();
+fn base_metric(name: &str) -> &str {
+    // with three or more `:`-parts, the middle ones are the text between the first and last `:`
+    let mut m = match (name.find(':'), name.rfind(':')) {
+        (Some(a), Some(b)) if a < b => name.get(a + 1..b).unwrap_or(name),
+        _ => name,
+    };
     for s in SUFFIXES {
         if let Some(x) = m.strip_suffix(s) {
             m = x;
             break;
         }
     }
-    m.to_string()
+    m
 }
 
 fn related(a: &str, b: &str) -> bool {
@@ -47,15 +53,15 @@ fn related(a: &str, b: &str) -> bool {
 /// share nothing with what is read (`success`, `weight`) follow some other naming scheme and are
 /// not judged.
 fn near_miss(claimed: &str, read: &str) -> bool {
-    let words: Vec<&str> = claimed.split('_').filter(|w| !w.is_empty()).collect();
-    let read_words: std::collections::HashSet<&str> = read.split('_').collect();
-    let shared = words.iter().filter(|w| read_words.contains(*w)).count();
-    words.len() >= 2 && shared * 2 >= words.len()
+    let words = || claimed.split('_').filter(|w| !w.is_empty());
+    let shared = words().filter(|w| read.split('_').any(|r| r == *w)).count();
+    let n = words().count();
+    n >= 2 && shared * 2 >= n
 }
 
 /// An operation word's claim about the expression, e.g. `rate5m` or `p90`.
 enum Claim {
-    Func { name: String, window: Option<i64> },
+    Func { name: &'static str, window: Option<i64> },
     Quantile(f64),
     Aggregation(String),
 }
@@ -64,10 +70,10 @@ fn claim(word: &str) -> Option<Claim> {
     for f in ["irate", "rate", "increase", "idelta", "delta", "deriv"] {
         if let Some(rest) = word.strip_prefix(f) {
             if rest.is_empty() {
-                return Some(Claim::Func { name: f.into(), window: None });
+                return Some(Claim::Func { name: f, window: None });
             }
             if rest.starts_with(|c: char| c.is_ascii_digit()) {
-                return duration::parse(rest).ok().map(|w| Claim::Func { name: f.into(), window: Some(w) });
+                return duration::parse(rest).ok().map(|w| Claim::Func { name: f, window: Some(w) });
             }
             return None;
         }
@@ -94,7 +100,7 @@ fn check_claim(c: &Claim, e: &Expr) -> Result<(), Option<(Span, String)>> {
             let calls: Vec<_> = nodes
                 .iter()
                 .filter_map(|n| match n {
-                    Expr::Call(c) if c.func.name == name => Some(c),
+                    Expr::Call(c) if c.func.name == *name => Some(c),
                     _ => None,
                 })
                 .collect();
@@ -256,13 +262,19 @@ impl Check for RecordNameMismatch {
         }
 
         // metric
-        let read = metric_names(expr);
+        let mut read: Vec<Option<&str>> = Vec::new();
+        expr.walk(&mut |n| match n {
+            Expr::VectorSelector(v) => read.push(v.metric_name()),
+            Expr::MatrixSelector(m) => read.push(m.selector.metric_name()),
+            _ => {}
+        });
         if !read.is_empty() && read.iter().all(Option::is_some) {
             let want = base_metric(&name.value);
-            let names: Vec<&String> = read.iter().flatten().collect();
-            let bases: Vec<String> = names.iter().map(|m| base_metric(m)).collect();
-            if !bases.iter().any(|b| related(&want, b)) && bases.iter().any(|b| near_miss(&want, b)) {
-                let mut shown: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+            let names: Vec<&str> = read.iter().flatten().copied().collect();
+            if !names.iter().any(|m| related(want, base_metric(m)))
+                && names.iter().any(|m| near_miss(want, base_metric(m)))
+            {
+                let mut shown: Vec<&str> = names.clone();
                 shown.dedup();
                 let d = cx.report(
                     file,

@@ -232,7 +232,7 @@ impl Check for HistogramMisuse {
                         format!(
                             "`le` is not a label of the series `{}` aggregates (per {})",
                             a.op.as_str(),
-                            sc.basis(&input)
+                            sc.basis(input)
                         ),
                     );
                     d.help("only a histogram's `_bucket` series have `le`");

@@ -69,7 +69,7 @@ impl Check for NeverMatching {
                 return;
             }
             let (lhs, rhs) = (sc.labels(&b.lhs), sc.labels(&b.rhs));
-            let Some((label, left_has)) = never_matching_label(m, &lhs, &rhs) else { return };
+            let Some((label, left_has)) = never_matching_label(m, lhs, rhs) else { return };
             let (has, lacks, has_set, lacks_set) =
                 if left_has { ("left", "right", &lhs, &rhs) } else { ("right", "left", &rhs, &lhs) };
             let d = cx.report(

@@ -87,8 +87,8 @@ impl Check for RecordLevelSchema {
             site.text_part(name, 0, level.len()),
             format!(
                 "level `{level}` names labels the result does not keep (its labels: {}; per {})",
-                label_list(&out),
-                sc.basis(&out)
+                label_list(out),
+                sc.basis(out)
             ),
         );
         d.help("name the level after labels the result keeps, or keep the labels the level names");

@@ -85,8 +85,8 @@ impl Check for TemplateLabelMissing {
                         "{kind} `{}` reads `$labels.{}`, which the alert's result never has (its labels: {}; per {})",
                         pair.name.value,
                         r.name,
-                        label_list(&out),
-                        sc.basis(&out)
+                        label_list(out),
+                        sc.basis(out)
                     ),
                 );
                 if rule.labels.iter().any(|l| l.name.value == r.name) {

@@ -65,7 +65,8 @@ impl Check for UnknownLabel {
         let Some(sc) = Scope::of_expr(site) else { return };
         // `typo_only`: `without`/`ignoring` a missing label changes nothing, so it only matters
         // when it stands for a label that is there (`without (instnace)`).
-        let mut report = |span: Span, label: &str, set: &LabelSet, what: String, typo_only: bool| {
+        // `what` is only formatted for a finding (this runs for every selector and grouping)
+        let mut report = |span: Span, label: &str, set: &LabelSet, what: &dyn Fn() -> String, typo_only: bool| {
             if label == "le" || label == "__name__" || !set.lacks(label) {
                 return;
             }
@@ -76,7 +77,12 @@ impl Check for UnknownLabel {
             let d = cx.report(
                 sc.file(),
                 sc.span(span),
-                format!("`{label}` is not a label of {what} (its labels: {}; per {})", label_list(set), sc.basis(set)),
+                format!(
+                    "`{label}` is not a label of {} (its labels: {}; per {})",
+                    what(),
+                    label_list(set),
+                    sc.basis(set)
+                ),
             );
             if let Some(n) = near {
                 d.help(suggest::did_you_mean(Some(&n)));
@@ -92,15 +98,15 @@ impl Check for UnknownLabel {
                 let Some(name) = sel.metric_name() else { return };
                 let Some(facts) = sc.knowledge.series(name) else { return };
                 for m in &sel.matchers {
-                    report(m.name_span, &m.name, &facts.labels, format!("`{name}`"), false);
+                    report(m.name_span, &m.name, &facts.labels, &|| format!("`{name}`"), false);
                 }
             }
             Expr::Aggregate(a) => {
                 let Some(g) = &a.grouping else { return };
                 let input = sc.labels(&a.expr);
-                let what = format!("the series `{}` aggregates", a.op.as_str());
+                let what = || format!("the series `{}` aggregates", a.op.as_str());
                 for l in &g.labels {
-                    report(l.span, &l.name, &input, what.clone(), g.without);
+                    report(l.span, &l.name, input, &what, g.without);
                 }
             }
             Expr::Binary(b) => {
@@ -109,17 +115,17 @@ impl Check for UnknownLabel {
                 for l in &m.labels {
                     if m.on {
                         if lhs.lacks(&l.name) {
-                            report(l.span, &l.name, &lhs, format!("the left side of `{}`", b.op.as_str()), false);
+                            report(l.span, &l.name, lhs, &|| format!("the left side of `{}`", b.op.as_str()), false);
                         } else {
-                            report(l.span, &l.name, &rhs, format!("the right side of `{}`", b.op.as_str()), false);
+                            report(l.span, &l.name, rhs, &|| format!("the right side of `{}`", b.op.as_str()), false);
                         }
                     } else if rhs.lacks(&l.name) {
-                        report(l.span, &l.name, &lhs, format!("either side of `{}`", b.op.as_str()), true);
+                        report(l.span, &l.name, lhs, &|| format!("either side of `{}`", b.op.as_str()), true);
                     }
                 }
                 let (one, side) = match m.card {
-                    Cardinality::ManyToOne => (&rhs, "right"),
-                    Cardinality::OneToMany => (&lhs, "left"),
+                    Cardinality::ManyToOne => (rhs, "right"),
+                    Cardinality::OneToMany => (lhs, "left"),
                     _ => return,
                 };
                 for l in &m.include {
@@ -127,7 +133,7 @@ impl Check for UnknownLabel {
                         l.span,
                         &l.name,
                         one,
-                        format!("the {side} side of `{}`, which it would be copied from", b.op.as_str()),
+                        &|| format!("the {side} side of `{}`, which it would be copied from", b.op.as_str()),
                         false,
                     );
                 }
@@ -143,7 +149,7 @@ impl Check for UnknownLabel {
                     if let Expr::String(lit) = s.unparen()
                         && !lit.value.is_empty()
                     {
-                        report(lit.span, &lit.value, &input, format!("the series `{}` reads", c.func.name), false);
+                        report(lit.span, &lit.value, input, &|| format!("the series `{}` reads", c.func.name), false);
                     }
                 }
             }

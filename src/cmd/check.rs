@@ -236,7 +236,12 @@ pub fn run(args: Args, io: &mut Io<'_>) -> Exit {
         }
     }
     let terminal = if args.output.is_some() { Format::Human } else { args.format };
-    if let Err(e) = render(terminal, &out, io.color, &args, io.out) {
+    // stdout is line-buffered: without this, every line of the report is a write(2)
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *io.out);
+    let written =
+        render(terminal, &out, io.color, &args, &mut buffered).and_then(|()| std::io::Write::flush(&mut buffered));
+    drop(buffered);
+    if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             let _ = writeln!(io.err, "error: {e}");
             return Exit::Error;

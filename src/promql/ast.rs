@@ -565,10 +565,29 @@ impl Expr {
     /// Visits this node and all its descendants, parents first, children left to right. Iterative:
     /// binary chains can be far deeper than the stack.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
-        let mut stack = vec![self];
+        // children pushed right to left, without `children`'s Vec per node (every check walks every
+        // rule); the stack lives in an array and spills to the heap only for deep trees
+        let mut stack = Stack { inline: [self; 32], len: 0, spill: Vec::new() };
+        stack.push(self);
         while let Some(e) = stack.pop() {
             f(e);
-            stack.extend(e.children().into_iter().rev());
+            match e {
+                Expr::Number(_) | Expr::String(_) | Expr::VectorSelector(_) | Expr::MatrixSelector(_) => {}
+                Expr::Subquery(s) => stack.push(&s.expr),
+                Expr::Paren(p) => stack.push(&p.expr),
+                Expr::Unary(u) => stack.push(&u.expr),
+                Expr::Binary(b) => {
+                    stack.push(&b.rhs);
+                    stack.push(&b.lhs);
+                }
+                Expr::Aggregate(a) => {
+                    stack.push(&a.expr);
+                    if let Some(p) = &a.param {
+                        stack.push(p);
+                    }
+                }
+                Expr::Call(c) => c.args.iter().rev().for_each(|a| stack.push(a)),
+            }
         }
     }
 
@@ -579,5 +598,59 @@ impl Expr {
             e = &p.expr;
         }
         e
+    }
+}
+
+/// [`Expr::walk`]'s stack: the first 32 entries in place, the rest (deep operator chains) on the heap.
+struct Stack<'a> {
+    inline: [&'a Expr; 32],
+    len: usize,
+    spill: Vec<&'a Expr>,
+}
+
+impl<'a> Stack<'a> {
+    fn push(&mut self, e: &'a Expr) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) if self.spill.is_empty() => {
+                *slot = e;
+                self.len += 1;
+            }
+            _ => self.spill.push(e),
+        }
+    }
+
+    fn pop(&mut self) -> Option<&'a Expr> {
+        if let Some(e) = self.spill.pop() {
+            return Some(e);
+        }
+        self.len = self.len.checked_sub(1)?;
+        self.inline.get(self.len).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Expr;
+    use crate::promql::{ParseOptions, parse};
+
+    /// Parents first, children left to right, as a recursion over `children` visits them; also
+    /// past the stack's in-place part (a chain of 100 operators).
+    #[test]
+    fn walk_visits_in_children_order() {
+        fn recursive<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+            out.push(e);
+            e.children().into_iter().for_each(|c| recursive(c, out));
+        }
+        let chain = (0..100).map(|i| format!("x{i}")).collect::<Vec<_>>().join(" + ");
+        for q in ["sum by (a) (rate(x[5m])) / on (a) count(topk(3, y))", "clamp(a, 1, 2)", chain.as_str()] {
+            let e = parse(&format!("label_join({q}, \"d\", \",\", \"a\", \"b\") or vector(1)"), ParseOptions::PROMTOOL)
+                .unwrap();
+            let (mut walked, mut want) = (Vec::new(), Vec::new());
+            e.walk(&mut |n| walked.push(n as *const Expr));
+            recursive(&e, &mut want);
+            let want: Vec<*const Expr> = want.into_iter().map(|n| n as *const Expr).collect();
+            assert_eq!(walked, want, "{q}");
+            assert!(walked.len() > 3, "{q}");
+        }
     }
 }

@@ -52,8 +52,22 @@ pub fn load(
     l.unknown_fields(entries, FILE_FIELDS, "rule file");
     let mut groups = Vec::new();
     if let Some(gs) = root.get("groups") {
-        for g in seq_of(gs, "`groups`")? {
-            groups.push(l.group(g)?);
+        // groups load independently: in parallel, then in file order (the first error wins, as it
+        // would sequentially; a single generated file of thousands of rules is the common large input)
+        use rayon::prelude::*;
+        let layer = l.layer;
+        let loaded: Vec<Result<(Group, Vec<Diagnostic>), LoadError>> = seq_of(gs, "`groups`")?
+            .par_iter()
+            .with_min_len(4)
+            .map(|g| {
+                let mut gl = Loader { file, layer, findings: Vec::new() };
+                gl.group(g).map(|group| (group, gl.findings))
+            })
+            .collect();
+        for r in loaded {
+            let (group, findings) = r?;
+            groups.push(group);
+            l.findings.extend(findings);
         }
     }
     l.group_names(&groups);
@@ -61,7 +75,7 @@ pub fn load(
     Ok((RuleFile { file, origin, layer, groups }, findings))
 }
 
-fn map_of<'n>(node: &'n Node, what: &str) -> Result<&'n [crate::source::yaml::Entry], LoadError> {
+fn map_of(node: &Node, what: impl std::fmt::Display) -> Result<&[crate::source::yaml::Entry], LoadError> {
     match &node.kind {
         NodeKind::Map(m) => Ok(m),
         NodeKind::Scalar(s) if s.is_null() => Ok(&[]),
@@ -71,7 +85,7 @@ fn map_of<'n>(node: &'n Node, what: &str) -> Result<&'n [crate::source::yaml::En
     }
 }
 
-fn seq_of<'n>(node: &'n Node, what: &str) -> Result<&'n [Node], LoadError> {
+fn seq_of(node: &Node, what: impl std::fmt::Display) -> Result<&[Node], LoadError> {
     match &node.kind {
         NodeKind::Seq(s) => Ok(s),
         NodeKind::Scalar(s) if s.is_null() => Ok(&[]),
@@ -79,8 +93,9 @@ fn seq_of<'n>(node: &'n Node, what: &str) -> Result<&'n [Node], LoadError> {
     }
 }
 
-/// A string field: any scalar (null is empty), not a collection.
-fn text_of(node: &Node, what: &str) -> Result<Text, LoadError> {
+/// A string field: any scalar (null is empty), not a collection. `what` names it in the error
+/// (`format_args!`: formatted only for an error, not for each of the thousands of scalars).
+fn text_of(node: &Node, what: impl std::fmt::Display) -> Result<Text, LoadError> {
     match &node.kind {
         NodeKind::Scalar(s) => Ok(Text {
             value: if s.is_null() { String::new() } else { s.value.clone() },
@@ -120,7 +135,7 @@ impl Loader<'_> {
     }
 
     fn duration(&mut self, node: &Node, field: &str) -> Result<Option<Duration>, LoadError> {
-        let t = text_of(node, &format!("`{field}`"))?;
+        let t = text_of(node, format_args!("`{field}`"))?;
         if node.is_null() {
             return Ok(None);
         }
@@ -137,9 +152,9 @@ impl Loader<'_> {
 
     fn labels(&mut self, node: &Node, field: &str, is_annotation: bool) -> Result<Vec<LabelPair>, LoadError> {
         let mut out = Vec::new();
-        for e in map_of(node, &format!("`{field}`"))? {
-            let name = text_of(&e.key, &format!("a key in `{field}`"))?;
-            let value = text_of(&e.value, &format!("the value of `{}` in `{field}`", name.value))?;
+        for e in map_of(node, format_args!("`{field}`"))? {
+            let name = text_of(&e.key, format_args!("a key in `{field}`"))?;
+            let value = text_of(&e.value, format_args!("the value of `{}` in `{field}`", name.value))?;
             let what = if is_annotation { "annotation" } else { "label" };
             if name.value.is_empty() {
                 self.report(&InvalidName::META, name.span, format!("invalid {what} name: empty"));
@@ -325,4 +340,39 @@ fn parse_int(s: &str) -> Option<i64> {
         digits.parse().ok()?
     };
     Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(t: &str) -> Result<(RuleFile, Vec<Diagnostic>), LoadError> {
+        let docs = crate::source::yaml::parse(t).unwrap();
+        load(0, docs[0].root.as_ref().unwrap(), Origin::Plain, None)
+    }
+
+    /// Groups load in parallel but come out as a sequential load gives them: groups and findings in
+    /// file order, and the first group's error when several groups have one.
+    #[test]
+    fn groups_in_file_order_and_first_error() {
+        let mut t = String::from("groups:\n");
+        for g in 0..40 {
+            t.push_str(&format!("- name: g{}\n  rules:\n  - record: r{g}\n    expr: up\n    bogus: 1\n", g % 39));
+        }
+        let (rf, findings) = load_text(&t).unwrap();
+        let names: Vec<&str> = rf.groups.iter().map(|g| g.name.value.as_str()).collect();
+        let want: Vec<String> = (0..40).map(|g| format!("g{}", g % 39)).collect();
+        assert_eq!(names, want);
+        let starts: Vec<u32> = findings.iter().map(|d| d.primary.span.start).collect();
+        assert!(findings.len() > 40, "{findings:?}");
+        assert!(starts.windows(2).take(39).all(|w| w[0] < w[1]), "{starts:?}");
+
+        let mut t = String::from("groups:\n");
+        for g in 0..40 {
+            let rules = if g == 7 || g == 30 { format!("rules: {g}") } else { "rules: []".to_string() };
+            t.push_str(&format!("- name: g{g}\n  {rules}\n"));
+        }
+        let e = load_text(&t).unwrap_err();
+        assert_eq!(e.span.start as usize, t.find("rules: 7").unwrap() + 7, "{e:?}");
+    }
 }

@@ -161,6 +161,35 @@ impl Knowledge {
                 d
             })
             .collect();
+        // Rules that name no recorded metric at all (most read only exporter metrics) come out the
+        // same whatever else is known yet: infer them up front, in parallel. The rest follow the
+        // dependency order below.
+        let independent = |r: &RecordingRule<'_>| {
+            let mut reads_recorded = false;
+            if let Some(e) = r.expr {
+                e.walk(&mut |n| {
+                    let sel = match n {
+                        Expr::VectorSelector(s) => s,
+                        Expr::MatrixSelector(m) => &m.selector,
+                        _ => return,
+                    };
+                    reads_recorded |= sel.metric_name().is_some_and(|name| producers.contains_key(name));
+                });
+            }
+            !reads_recorded
+        };
+        let mut early: Vec<Option<(LabelSet, Option<MetricType>)>> = {
+            use rayon::prelude::*;
+            let k = &k;
+            rules
+                .par_iter()
+                .with_min_len(64)
+                .map(|r| match r.expr {
+                    Some(e) if independent(r) => Some((Inference::run(e, k).of(e), k.output_kind(e))),
+                    _ => None,
+                })
+                .collect()
+        };
         let order = tarjan(&deps);
         for comp in order {
             let cyclic = comp.len() > 1 || deps[comp[0]].contains(&comp[0]);
@@ -172,8 +201,11 @@ impl Knowledge {
             }
             for &i in &comp {
                 let r = &rules[i];
-                let (mut labels, kind) = match (r.expr, cyclic) {
-                    (Some(e), false) => {
+                // (an independent rule reads no recorded name, its own included: never in a cycle)
+                let known = early.get_mut(i).and_then(Option::take);
+                let (mut labels, kind) = match (r.expr, cyclic, known) {
+                    (_, _, Some(known)) => known,
+                    (Some(e), false, None) => {
                         let inf = Inference::run(e, &k);
                         (inf.of(e), k.output_kind(e))
                     }

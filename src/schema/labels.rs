@@ -42,8 +42,11 @@ pub struct LabelSet {
 
 impl LabelSet {
     /// Nothing known.
+    pub const OPEN: LabelSet = LabelSet { may: None, must: BTreeSet::new(), basis: BTreeSet::new() };
+
+    /// Nothing known.
     pub fn open() -> LabelSet {
-        LabelSet { may: None, must: BTreeSet::new(), basis: BTreeSet::new() }
+        LabelSet::OPEN
     }
 
     /// No labels at all (scalars, `vector(1)`, `sum(x)`).
@@ -172,8 +175,15 @@ pub fn selector_labels(sel: &VectorSelector, resolver: &dyn Resolver) -> LabelSe
 }
 
 /// Label sets of every node of one expression, keyed by node address.
+///
+/// Nodes that pass their input's labels through (parentheses, `rate`, `topk`, a scalar operand...)
+/// share that input's set instead of a copy; the (address, set) index is sorted once at the end
+/// and searched. Every rule runs this once for its checks and recording rules once more to build
+/// the knowledge, so it is kept allocation-light.
 pub struct Inference {
-    sets: HashMap<usize, LabelSet>,
+    /// (node address, index into `sets`), sorted by address.
+    nodes: Vec<(usize, u32)>,
+    sets: Vec<LabelSet>,
 }
 
 fn key(e: &Expr) -> usize {
@@ -183,26 +193,38 @@ fn key(e: &Expr) -> usize {
 impl Inference {
     /// Infers every sub-expression of `expr` (which must outlive the lookups).
     pub fn run(expr: &Expr, resolver: &dyn Resolver) -> Inference {
-        let mut inf = Inference { sets: HashMap::new() };
+        let mut inf = Inference { nodes: Vec::new(), sets: Vec::new() };
         inf.visit(expr, resolver);
+        inf.nodes.sort_unstable_by_key(|n| n.0);
         inf
     }
 
     /// The label set of a node of the expression given to [`Inference::run`].
     pub fn of(&self, e: &Expr) -> LabelSet {
-        self.sets.get(&key(e)).cloned().unwrap_or_else(LabelSet::open)
+        self.get(e).cloned().unwrap_or_else(LabelSet::open)
     }
 
     /// Like [`Inference::of`], without cloning.
     pub fn get(&self, e: &Expr) -> Option<&LabelSet> {
-        self.sets.get(&key(e))
+        let k = key(e);
+        let i = self.nodes.binary_search_by_key(&k, |n| n.0).ok()?;
+        self.nodes.get(i).and_then(|n| self.sets.get(n.1 as usize))
     }
 
-    fn visit(&mut self, e: &Expr, r: &dyn Resolver) -> LabelSet {
+    fn add(&mut self, set: LabelSet) -> u32 {
+        self.sets.push(set);
+        (self.sets.len() - 1) as u32
+    }
+
+    fn set(&self, i: u32) -> &LabelSet {
+        &self.sets[i as usize]
+    }
+
+    fn visit(&mut self, e: &Expr, r: &dyn Resolver) -> u32 {
         let set = match e {
-            Expr::Number(_) | Expr::String(_) => LabelSet::none(),
-            Expr::VectorSelector(s) => selector_labels(s, r),
-            Expr::MatrixSelector(m) => selector_labels(&m.selector, r),
+            Expr::Number(_) | Expr::String(_) => self.add(LabelSet::none()),
+            Expr::VectorSelector(s) => self.add(selector_labels(s, r)),
+            Expr::MatrixSelector(m) => self.add(selector_labels(&m.selector, r)),
             Expr::Subquery(s) => self.visit(&s.expr, r),
             Expr::Paren(p) => self.visit(&p.expr, r),
             Expr::Unary(u) => self.visit(&u.expr, r),
@@ -210,13 +232,14 @@ impl Inference {
             Expr::Binary(b) => self.binary(b, r),
             Expr::Call(c) => self.call(c, r),
         };
-        self.sets.insert(key(e), set.clone());
+        self.nodes.push((key(e), set));
         set
     }
 
-    fn aggregate(&mut self, a: &Aggregate, r: &dyn Resolver) -> LabelSet {
-        let param = a.param.as_ref().map(|p| self.visit(p, r));
-        let _ = param;
+    fn aggregate(&mut self, a: &Aggregate, r: &dyn Resolver) -> u32 {
+        if let Some(p) = &a.param {
+            self.visit(p, r);
+        }
         let input = self.visit(&a.expr, r);
         match a.op {
             AggregateOp::Topk | AggregateOp::Bottomk | AggregateOp::Limitk | AggregateOp::LimitRatio => input,
@@ -224,13 +247,13 @@ impl Inference {
                 let mut out = match &a.grouping {
                     None => LabelSet::none(),
                     Some(g) if g.without => {
-                        let mut out = input.clone();
+                        let mut out = self.set(input).clone();
                         for l in &g.labels {
                             out.remove(&l.name);
                         }
                         out
                     }
-                    Some(g) => input.keep_only(g.labels.iter().map(|l| l.name.as_str())),
+                    Some(g) => self.set(input).keep_only(g.labels.iter().map(|l| l.name.as_str())),
                 };
                 if a.op == AggregateOp::CountValues
                     && let Some(Expr::String(s)) = a.param.as_deref().map(Expr::unparen)
@@ -238,61 +261,62 @@ impl Inference {
                     out.insert_may(&s.value);
                     out.must.insert(s.value.clone());
                 }
-                out
+                self.add(out)
             }
         }
     }
 
-    fn binary(&mut self, b: &Binary, r: &dyn Resolver) -> LabelSet {
+    fn binary(&mut self, b: &Binary, r: &dyn Resolver) -> u32 {
         let lhs = self.visit(&b.lhs, r);
         let rhs = self.visit(&b.rhs, r);
         let Some(m) = &b.matching else {
             // At most one side is a vector; scalars carry nothing.
             return if b.lhs.value_type() == crate::promql::ValueType::Scalar { rhs } else { lhs };
         };
-        binary_result(b.op, m, &lhs, &rhs)
+        let out = binary_result(b.op, m, self.set(lhs), self.set(rhs));
+        self.add(out)
     }
 
-    fn call(&mut self, c: &Call, r: &dyn Resolver) -> LabelSet {
-        let args: Vec<LabelSet> = c.args.iter().map(|a| self.visit(a, r)).collect();
-        let first = || args.first().cloned().unwrap_or_else(LabelSet::none);
-        match c.func.name {
+    fn call(&mut self, c: &Call, r: &dyn Resolver) -> u32 {
+        // every argument is visited (their nodes get sets); the result needs the first, the last
+        // and the first vector or matrix argument
+        let (mut first, mut last, mut vector) = (None, None, None);
+        for a in &c.args {
+            let i = self.visit(a, r);
+            first = first.or(Some(i));
+            last = Some(i);
+            if vector.is_none()
+                && matches!(a.value_type(), crate::promql::ValueType::Vector | crate::promql::ValueType::Matrix)
+            {
+                vector = Some(i);
+            }
+        }
+        let copy = |inf: &Self, i: Option<u32>| i.map_or_else(LabelSet::none, |i| inf.set(i).clone());
+        let out = match c.func.name {
             "time" | "pi" | "scalar" | "vector" => LabelSet::none(),
             "absent" | "absent_over_time" => absent_labels(c.args.first()),
-            "label_replace" => {
-                let mut out = first();
-                if let Some(Expr::String(dst)) = c.args.get(1).map(Expr::unparen) {
-                    out.insert_may(&dst.value);
-                }
-                out
-            }
-            "label_join" => {
-                let mut out = first();
+            "label_replace" | "label_join" => {
+                let mut out = copy(self, first);
                 if let Some(Expr::String(dst)) = c.args.get(1).map(Expr::unparen) {
                     out.insert_may(&dst.value);
                 }
                 out
             }
             "histogram_quantile" | "histogram_fraction" => {
-                let mut out = args.last().cloned().unwrap_or_else(LabelSet::none);
+                let mut out = copy(self, last);
                 out.remove("le");
                 out
             }
             // `info` adds the data labels of info metrics, which the schema cannot bound here.
             "info" => LabelSet::open(),
-            _ => {
-                // Everything else keeps the labels of its vector or matrix argument (the date
-                // functions without an argument read `vector(time())`).
-                c.args
-                    .iter()
-                    .zip(&args)
-                    .find(|(a, _)| {
-                        matches!(a.value_type(), crate::promql::ValueType::Vector | crate::promql::ValueType::Matrix)
-                    })
-                    .map(|(_, s)| s.clone())
-                    .unwrap_or_else(LabelSet::none)
-            }
-        }
+            // Everything else keeps the labels of its vector or matrix argument (the date
+            // functions without an argument read `vector(time())`).
+            _ => match vector {
+                Some(i) => return i,
+                None => LabelSet::none(),
+            },
+        };
+        self.add(out)
     }
 }
 

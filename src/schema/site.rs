@@ -66,9 +66,10 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
     }
 
-    /// The inferred labels of a node of the expression.
-    pub fn labels(&self, e: &Expr) -> LabelSet {
-        self.inference.of(e)
+    /// The inferred labels of a node of the expression (open for a node it does not know).
+    pub fn labels(&self, e: &Expr) -> &'s LabelSet {
+        static OPEN: LabelSet = LabelSet::OPEN;
+        self.inference.get(e).unwrap_or(&OPEN)
     }
 
     /// Whether text at this span came from a dashboard variable (value checks skip it).

@@ -19,23 +19,30 @@ thread_local! {
 
 /// Compiles a PromQL regex as Prometheus anchors it; `None` when it does not compile.
 pub fn promql_regex(re: &str) -> Option<Regex> {
+    with_promql_regex(re, Regex::clone)
+}
+
+/// `f` of the compiled regex, from the cache. Not cloned: a clone of a `Regex` starts with an
+/// empty pool of match caches, so matching with it allocates them afresh.
+fn with_promql_regex<T>(re: &str, f: impl FnOnce(&Regex) -> T) -> Option<T> {
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if let Some(r) = c.get(re) {
-            return r.clone();
+            return r.as_ref().map(f);
         }
         if c.len() > 10_000 {
             c.clear();
         }
         let compiled = Regex::new(&format!("^(?s:{re})$")).ok();
-        c.insert(re.to_string(), compiled.clone());
-        compiled
+        let out = compiled.as_ref().map(f);
+        c.insert(re.to_string(), compiled);
+        out
     })
 }
 
 /// Whether the PromQL regex `re` matches `value` (`None` when `re` does not compile).
 pub fn regex_matches(re: &str, value: &str) -> Option<bool> {
-    promql_regex(re).map(|r| r.is_match(value))
+    with_promql_regex(re, |r| r.is_match(value))
 }
 
 /// The exact strings a regex matches, when it matches only a small finite set (`GET|POST`,

@@ -155,6 +155,38 @@ impl EmbeddedText {
             None => EmbeddedText::coarse(value, span),
         }
     }
+
+    /// [`EmbeddedText::from_yaml_scalar`] followed by [`EmbeddedText::map_span`] of `part`, without
+    /// building the map when the scalar is written exactly as its value (no quotes to undo, no
+    /// escapes, no line folding): its bytes then map one to one. Names and label values usually
+    /// are, and findings point into them by the thousand.
+    pub fn map_yaml_scalar_part(src: &str, span: FileSpan, style: ScalarStyle, value: &str, part: Span) -> FileSpan {
+        let (start, end, special): (usize, usize, &[u8]) = match style {
+            ScalarStyle::Plain => (span.start as usize, span.end as usize, b"\r\n"),
+            ScalarStyle::SingleQuoted => (span.start as usize + 1, (span.end as usize).saturating_sub(1), b"\r\n'"),
+            ScalarStyle::DoubleQuoted => (span.start as usize + 1, (span.end as usize).saturating_sub(1), b"\r\n\"\\"),
+            ScalarStyle::Literal | ScalarStyle::Folded => (0, 0, b""),
+        };
+        // ASCII only: the full map gives every byte of a multi-byte character the character's range
+        let verbatim = !special.is_empty()
+            && !value.is_empty()
+            && value.is_ascii()
+            && src.get(start..end) == Some(value)
+            && !value.ends_with([' ', '\t'])
+            && !value.bytes().any(|b| special.contains(&b));
+        if !verbatim {
+            return EmbeddedText::from_yaml_scalar(src, span, style, value).map_span(part);
+        }
+        // `map_span` of the identity map
+        let (n, s, e) = (value.len(), part.start as usize, part.end as usize);
+        if s >= n {
+            return FileSpan::point((start + n) as u32);
+        }
+        if e <= s {
+            return FileSpan::point((start + s) as u32);
+        }
+        FileSpan::new((start + s) as u32, (start + e.min(n)) as u32)
+    }
 }
 
 /// Builds a map piece by piece, for text assembled from parts of another (a dashboard query with
@@ -467,6 +499,29 @@ mod tests {
             }
         }
         panic!("no key {key}");
+    }
+
+    /// The shortcut for scalars written as their value maps every part exactly as the full map.
+    #[test]
+    fn verbatim_scalar_parts_map_like_the_full_map() {
+        let yaml = "a: job:x_y:rate5m\nb: 'job:x'\nc: \"job:x\"\nd: 'it''s'\ne: \"a\\tb\"\nf: a\n  b\ng: |\n  xy\nh: ''\n\
+                    i: caf\u{e9} x\nj: \"tab\there\"\n";
+        for ev in Parser::new_from_str(yaml) {
+            let (ev, sp) = ev.unwrap();
+            let Event::Scalar(v, style, _, _) = ev else { continue };
+            let span = FileSpan::new(sp.start.byte_offset().unwrap() as u32, sp.end.byte_offset().unwrap() as u32);
+            let full = EmbeddedText::from_yaml_scalar(yaml, span, style, &v);
+            for s in 0..=v.len() as u32 + 1 {
+                for e in 0..=v.len() as u32 + 1 {
+                    let part = Span::new(s, e);
+                    assert_eq!(
+                        EmbeddedText::map_yaml_scalar_part(yaml, span, style, &v, part),
+                        full.map_span(part),
+                        "{v:?} {part:?}"
+                    );
+                }
+            }
+        }
     }
 
     /// The source text each decoded character maps to.

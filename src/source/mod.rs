@@ -9,6 +9,7 @@
 pub mod embedded;
 pub mod json;
 pub mod yaml;
+mod yaml_block;
 
 use std::path::Path;
 
@@ -60,7 +61,8 @@ impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
         let mut line_starts = vec![0u32];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i as u32 + 1));
+        // memchr: a byte loop costs 7 instructions a byte, `match_indices` ~180 a line
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         SourceFile { path: path.into(), text, line_starts }
     }
 

@@ -125,7 +125,9 @@ impl YamlError {
 pub fn check_text(text: &str) -> Result<(), YamlError> {
     // fast path over bytes: C0 controls and DEL are single bytes, C1 controls start with 0xC2
     let b = text.as_bytes();
-    let suspicious = b.iter().any(|&x| (x < 0x20 && !matches!(x, b'\t' | b'\n' | b'\r')) || x == 0x7f || x == 0xc2);
+    // branch-free per byte and without an early exit inside a chunk, so that it vectorises
+    let bad = |x: u8| ((x < 0x20) & (x != b'\t') & (x != b'\n') & (x != b'\r')) | (x == 0x7f) | (x == 0xc2);
+    let suspicious = b.chunks(256).any(|c| c.iter().fold(false, |acc, &x| acc | bad(x)));
     if !suspicious {
         return Ok(());
     }
@@ -295,7 +297,9 @@ const SPLIT_THRESHOLD: usize = 256 * 1024;
 /// A large rule file that is just `groups:` and a block list (the usual shape of generated rule
 /// files) is cut at its list items and the pieces are parsed in parallel; any doubt about the shape
 /// (anchors, several documents, other top-level keys, a piece that does not parse alone) falls back
-/// to parsing the whole text, so errors and results are those of the sequential parse.
+/// to parsing the whole text, so errors and results are those of the sequential parse. Each text
+/// (whole or piece) is read by [`super::yaml_block`] when it is plain block YAML, else by the event
+/// parser.
 pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
     check_text(text)?;
     if text.len() >= SPLIT_THRESHOLD {
@@ -360,6 +364,11 @@ fn split_points(text: &str) -> Option<(usize, Vec<usize>)> {
     Some((key?, items))
 }
 
+#[cfg(test)]
+pub(crate) fn split_points_for_test(text: &str) -> Option<(usize, Vec<usize>)> {
+    split_points(text)
+}
+
 fn shift(node: &mut Node, by: u32) {
     node.span.start += by;
     node.span.end += by;
@@ -422,7 +431,14 @@ fn parse_split(text: &str) -> Option<Vec<Document>> {
     Some(vec![Document { root: Some(root), start: key as u32 }])
 }
 
+/// One text (a whole file or a piece of one): through the direct reader of plain block YAML when
+/// it is written in that, else through the event parser.
 fn parse_whole(text: &str) -> Result<Vec<Document>, YamlError> {
+    super::yaml_block::parse(text).map_or_else(|| parse_events(text), Ok)
+}
+
+/// The tree from `granit_parser`'s events: any YAML, and the errors.
+pub(crate) fn parse_events(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut b = Builder {
         text,
         stack: Vec::new(),
@@ -624,7 +640,7 @@ mod tests {
         assert!(t.len() >= SPLIT_THRESHOLD);
         assert!(split_points(&t).is_some());
         let split = parse_split(&t).unwrap();
-        let whole = parse_whole(&t).unwrap();
+        let whole = parse_events(&t).unwrap();
         let (a, b) = (split[0].root.as_ref().unwrap(), whole[0].root.as_ref().unwrap());
         assert_eq!((split[0].start, a.span), (whole[0].start, b.span));
         let (sa, sb) = (a.get("groups").unwrap(), b.get("groups").unwrap());
