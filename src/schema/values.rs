@@ -1,7 +1,8 @@
 //! Label values: can a matcher be satisfied by any value the schema allows?
 //!
-//! PromQL regexes are RE2, fully anchored, with `.` matching newlines (`^(?s:re)$`), which the
-//! `regex` crate implements. Compiled regexes are cached per thread: the same few matchers repeat
+//! PromQL regexes are RE2, fully anchored, with `.` matching newlines (`^(?s:re)$`); they are
+//! translated by [`crate::go::regexp::translate`] (Go's ASCII `\d`/`\w`, its escapes and errors)
+//! for the `regex` crate. Compiled regexes are cached per thread: the same few matchers repeat
 //! across thousands of rules, and compiling is the expensive part.
 
 use std::cell::RefCell;
@@ -33,7 +34,8 @@ fn with_promql_regex<T>(re: &str, f: impl FnOnce(&Regex) -> T) -> Option<T> {
         if c.len() > 10_000 {
             c.clear();
         }
-        let compiled = Regex::new(&format!("^(?s:{re})$")).ok();
+        // through Go's RE2 syntax (ASCII `\d`, `\w`, Go's escapes), as Prometheus matches
+        let compiled = crate::go::regexp::translate(re).ok().and_then(|t| Regex::new(&format!("^(?s:{t})$")).ok());
         let out = compiled.as_ref().map(f);
         c.insert(re.to_string(), compiled);
         out
@@ -124,6 +126,15 @@ mod tests {
     use super::*;
     use crate::promql::ast::Span;
     use crate::schema::model::{LabelOrigin, compile_anchored};
+
+    #[test]
+    fn regexes_match_as_go_does() {
+        // Go's \d is ASCII: an Arabic-Indic digit is not one (the regex crate's \d would say it is)
+        assert_eq!(regex_matches(r"\d+", "\u{663}"), Some(false));
+        assert_eq!(regex_matches(r"\d+", "503"), Some(true));
+        assert_eq!(regex_matches("5..", "5\n3"), Some(true), "`.` matches a newline");
+        assert_eq!(regex_matches("(", "x"), None);
+    }
 
     fn matcher(op: MatchOp, value: &str) -> Matcher {
         Matcher {
