@@ -220,16 +220,7 @@ pub fn run_file(path: &str, text: &str, opts: &Options, cov: &mut CoverageData) 
             return rep;
         }
     };
-    let files = match rulefiles::resolve(path, &rule_files) {
-        Ok((files, unmatched)) => {
-            rep.unmatched = unmatched;
-            files
-        }
-        Err(e) => {
-            rep.file_error = Some(e);
-            return rep;
-        }
-    };
+    let Some(files) = rep.resolve_rule_files(path, &rule_files) else { return rep };
     let parse = crate::promql::ParseOptions {
         experimental_functions: opts.experimental_functions,
         duration_expressions: false,
@@ -383,14 +374,7 @@ mod tests {
 
     #[test]
     fn offsets_map_into_block_scalars() {
-        let text = "a:\n  s: |\n    scrape 15s\n    10m at 100 rpm\n";
-        let src = SourceFile::new("t", text);
-        let root = yaml::parse(text).unwrap().remove(0).root.unwrap();
-        let node = root.get("a").unwrap().get("s").unwrap();
-        let value = scalar(node).unwrap();
-        let e = syntax::parse(value).unwrap_err();
-        let lc = src.line_col(file_offset(&src, node, value, &e.span));
-        assert_eq!((lc.line, lc.column), (4, 16));
+        assert_eq!(error_at("a:\n  s: |\n    scrape 15s\n    10m at 100 rpm\n"), (4, 16));
     }
 
     /// The line:col of the scenario error in `a.s`.

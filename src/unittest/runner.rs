@@ -144,6 +144,21 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// The test file's `rule_files` resolved as promtool resolves them; patterns that match nothing
+    /// are noted, and an error becomes the file's error (`None` then: the file cannot run).
+    pub fn resolve_rule_files(&mut self, test_file: &str, patterns: &[String]) -> Option<Vec<String>> {
+        match rulefiles::resolve(test_file, patterns) {
+            Ok((files, unmatched)) => {
+                self.unmatched = unmatched;
+                Some(files)
+            }
+            Err(e) => {
+                self.file_error = Some(e);
+                None
+            }
+        }
+    }
+
     pub fn failed(&self) -> bool {
         self.file_error.is_some() || self.groups.iter().any(|g| !g.failures.is_empty())
     }
@@ -175,16 +190,7 @@ pub fn run_file(path: &str, text: &str, opts: &Options, cov: &mut CoverageData) 
             return rep;
         }
     };
-    let rule_files = match rulefiles::resolve(path, &file.rule_files) {
-        Ok((files, unmatched)) => {
-            rep.unmatched = unmatched;
-            files
-        }
-        Err(e) => {
-            rep.file_error = Some(e);
-            return rep;
-        }
-    };
+    let Some(rule_files) = rep.resolve_rule_files(path, &file.rule_files) else { return rep };
     let eval_interval = if file.evaluation_interval == 0 { 60_000 } else { file.evaluation_interval };
     rep.timestamp = timestamp_now();
     let mut order: BTreeMap<&str, usize> = BTreeMap::new();
