@@ -1,22 +1,8 @@
 //! `mlmon-lint probe` and scenario test files end to end, through `cli::run` (process output and
 //! exit codes). Searches use short scenarios and coarse resolutions to stay fast.
 
-use mlmon_lint::cmd::Io;
-
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = Io { out: &mut out, err: &mut err, color: false };
-    let mut argv = vec!["mlmon-lint".into()];
-    argv.extend(args.iter().map(|a| a.into()));
-    let code = mlmon_lint::cli::run(argv, &mut io) as i32;
-    Run { code, out: String::from_utf8(out).unwrap(), err: String::from_utf8(err).unwrap() }
-}
+mod common;
+use common::run;
 
 const ALERTS: &str = "examples/ml-service/rules/alerts.yaml";
 

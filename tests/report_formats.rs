@@ -2,19 +2,17 @@
 //! snapshots, SARIF validated against the official SARIF 2.1.0 schema (tests/data/sarif/), the
 //! Checkstyle XML parsed, columns in characters, GitHub's annotation limits and determinism.
 
-use mlmon_lint::cmd::{Exit, Io};
+mod common;
+
+use mlmon_lint::cmd::Exit;
 use mlmon_lint::lint::{LintInput, LintOutput, lint};
 use mlmon_lint::settings::Settings;
 use mlmon_lint::source::SourceFile;
 use serde_json::Value;
 
 fn run(args: &[&str]) -> (Exit, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = Io { out: &mut out, err: &mut err, color: false };
-    let mut argv = vec!["mlmon-lint".into()];
-    argv.extend(args.iter().map(|a| a.into()));
-    let exit = mlmon_lint::cli::run(argv, &mut io);
-    (exit, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    let r = common::run(args);
+    (r.exit, r.out, r.err)
 }
 
 fn example(format: &str) -> String {

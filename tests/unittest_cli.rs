@@ -1,21 +1,14 @@
 //! `mlmon-lint test` end to end: the example's tests pass, the broken copy's readable report (insta
 //! snapshot), exit codes, JUnit, JSON, coverage, PrometheusRule manifests as rule files.
 
-use mlmon_lint::cmd::Io;
+mod common;
+use common::Run;
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
+/// `mlmon-lint test ARGS...`.
 fn run(args: &[&str]) -> Run {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut io = Io { out: &mut out, err: &mut err, color: false };
-    let mut argv = vec!["mlmon-lint".into(), "test".into()];
-    argv.extend(args.iter().map(|a| a.into()));
-    let code = mlmon_lint::cli::run(argv, &mut io) as i32;
-    Run { code, out: String::from_utf8(out).unwrap(), err: String::from_utf8(err).unwrap() }
+    let mut argv = vec!["test"];
+    argv.extend_from_slice(args);
+    common::run(&argv)
 }
 
 const EXAMPLE: &str = "examples/ml-service/tests/high_error_rate.test.yml";
