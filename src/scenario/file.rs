@@ -35,7 +35,7 @@ use crate::source::embedded::EmbeddedText;
 use crate::source::yaml::{self, Node, NodeKind};
 use crate::unittest::CoverageData;
 use crate::unittest::rulefiles::{self, LoadOptions, LoadedGroup};
-use crate::unittest::runner::{Detail, Failure, FileReport, GroupReport, Options, RuleUse};
+use crate::unittest::runner::{Detail, Failure, FileReport, GroupReport, Options};
 
 use super::assert::{self, Assertion};
 use super::run::{Sim, Watch, simulate};
@@ -233,15 +233,7 @@ pub fn run_file(path: &str, text: &str, opts: &Options, cov: &mut CoverageData) 
             return rep;
         }
     };
-    for r in groups.iter().flat_map(|g| &g.rules) {
-        cov.rules.entry(r.id.clone()).or_insert_with(|| RuleUse {
-            kind: r.kind,
-            name: r.name.clone(),
-            line: r.line,
-            asserted: false,
-            fired: false,
-        });
-    }
+    cov.register(&groups);
     for (i, t) in tests.iter().enumerate() {
         if let Some(re) = &opts.run
             && !re.is_match(&t.name)

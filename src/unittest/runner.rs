@@ -180,6 +180,21 @@ pub struct CoverageData {
     pub rules: BTreeMap<RuleId, RuleUse>,
 }
 
+impl CoverageData {
+    /// Counts the rules of `groups` as covered candidates (once each, whatever ran them before).
+    pub fn register(&mut self, groups: &[LoadedGroup]) {
+        for r in groups.iter().flat_map(|g| &g.rules) {
+            self.rules.entry(r.id.clone()).or_insert_with(|| RuleUse {
+                kind: r.kind,
+                name: r.name.clone(),
+                line: r.line,
+                asserted: false,
+                fired: false,
+            });
+        }
+    }
+}
+
 /// Runs one test file. `cov` collects rule coverage.
 pub fn run_file(path: &str, text: &str, opts: &Options, cov: &mut CoverageData) -> FileReport {
     let mut rep = FileReport { path: path.to_string(), ..Default::default() };
@@ -457,15 +472,7 @@ fn run_group(ctx: &FileCtx<'_>, tg: &TestGroup, cov: &mut CoverageData, debug: &
         }
     }
     // coverage counts the rules of test groups that ran
-    for r in groups.iter().flat_map(|g| &g.rules) {
-        cov.rules.entry(r.id.clone()).or_insert_with(|| RuleUse {
-            kind: r.kind,
-            name: r.name.clone(),
-            line: r.line,
-            asserted: false,
-            fired: false,
-        });
-    }
+    cov.register(groups);
     record_assertions(ctx, tg, groups, cov);
 
     let mut alert_times: Vec<i64> = tg.alert_rule_test.iter().map(|a| a.eval_time).collect();
